@@ -1,0 +1,1 @@
+"""egov: built in its own issue; an empty package until then."""

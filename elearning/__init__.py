@@ -1,0 +1,1 @@
+"""elearning: built in its own issue; an empty package until then."""

@@ -1,0 +1,1 @@
+"""Balai: the offline-first village digital-services hub (Django project)."""

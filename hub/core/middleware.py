@@ -1,0 +1,102 @@
+"""Middleware for villager-facing pages: the anonymous page cache and strict public headers."""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from . import pagecache
+
+# Paths never cached nor given the public page policy: the admin and machine endpoints.
+PRIVATE_PREFIXES = ("/admin/", "/healthz", "/dokumen/", "/static/", "/media/")
+
+# Villager pages load nothing from outside the hub; the policy makes that a browser-enforced rule.
+PUBLIC_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+class PublicPageHeadersMiddleware:
+    """Adds a Content-Security-Policy to villager pages (not the admin, which needs its scripts)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(PRIVATE_PREFIXES):
+            response.headers.setdefault("Content-Security-Policy", PUBLIC_CSP)
+        return response
+
+
+class AnonymousPageCacheMiddleware:
+    """Serves GET pages to visitors without a session from memory.
+
+    The key is (generation, language, gzip or not, full path): the language comes from the
+    cookie exactly as :class:`VillageLocaleMiddleware` picks it, and the generation moves
+    when anything public is published (see :mod:`hub.core.pagecache`). Only 200 responses that
+    set no cookie are stored, so no CSRF token or session ever lands in the cache.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _cacheable_request(self, request) -> bool:
+        return (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(PRIVATE_PREFIXES)
+        )
+
+    def _key(self, request) -> str:
+        language = language_from_cookie(request)
+        gzip = "gz" if "gzip" in request.headers.get("Accept-Encoding", "") else "id"
+        return f"p:{pagecache.generation()}:{language}:{gzip}:{request.get_full_path()}"
+
+    def __call__(self, request):
+        if not self._cacheable_request(request):
+            return self.get_response(request)
+        key = self._key(request)
+        cache = pagecache.cache()
+        cached = cache.get(key)
+        if cached is not None:
+            cached.headers["X-Balai-Cache"] = "hit"
+            return cached
+        response = self.get_response(request)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "no-store" not in response.headers.get("Cache-Control", "")
+        ):
+            patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
+            cache.set(key, response)
+            response.headers["X-Balai-Cache"] = "miss"
+        return response
+
+
+def language_from_cookie(request) -> str:
+    """The villager's chosen language, else Bahasa Indonesia.
+
+    Accept-Language is ignored on purpose: many villagers' phones are set to English while
+    they read Indonesian best; English is a choice made with the switch, remembered in a cookie.
+    """
+    code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class VillageLocaleMiddleware:
+    """Activates the language from the cookie (see :func:`language_from_cookie`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = language_from_cookie(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response

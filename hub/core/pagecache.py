@@ -1,0 +1,43 @@
+"""A cache of rendered anonymous pages, shared-nothing between gunicorn workers.
+
+Each worker keeps pages in its own memory (fast, no pickling through a database on an SD card).
+Staleness is handled by a *generation*: the mtime of one small file in the data dir. Publishing
+anything a villager sees calls :func:`invalidate`, which touches the file; every worker sees the
+new mtime on its next request (one ``stat``) and stops using older entries.
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+
+
+def _generation_file() -> Path:
+    return Path(settings.HUB_PAGE_CACHE_GENERATION_FILE)
+
+
+def generation() -> int:
+    try:
+        return os.stat(_generation_file()).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def invalidate() -> None:
+    """Drop every cached page in every worker (called after commits that change public pages)."""
+    path = _generation_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Writing a counter makes the mtime move even on file systems with coarse timestamps.
+    try:
+        count = int(path.read_text() or "0") + 1
+    except (FileNotFoundError, ValueError):
+        count = 1
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(str(count))
+    os.replace(tmp, path)
+    caches["pages"].clear()
+
+
+def cache():
+    return caches["pages"]

@@ -1,0 +1,26 @@
+"""gunicorn settings for the hub, shared by scripts/run and the systemd unit Ansible renders.
+
+Sync workers with ``preload`` (the app is imported once, workers share its memory pages);
+the worker heartbeat lives in /dev/shm so an SD card is not written every second.
+"""
+
+import os
+
+bind = os.environ.get(
+    "HUB_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+)
+workers = int(os.environ.get("HUB_WEB_WORKERS", "2"))
+threads = int(os.environ.get("HUB_WEB_THREADS", "1"))
+preload_app = True
+timeout = int(os.environ.get("HUB_WEB_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+max_requests = int(os.environ.get("HUB_WEB_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, by design
+accesslog = os.environ.get("HUB_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("HUB_LOG_LEVEL", "info").lower()
+proc_name = "balai-web"
+# gunicorn's runtime control socket is not used; several hubs (and tests) share a machine.
+control_socket_disable = True

@@ -1,0 +1,279 @@
+"""Settings shared by both roles. Production values come from the environment.
+
+The code tree is read-only on a hub: everything that changes (database, media, blobs, keys, the
+secret key, collected static files) lives in ``HUB_DATA_DIR``.
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def read_secret_key() -> str:
+    """The secret key from ``HUB_SECRET_KEY`` or the file named by ``HUB_SECRET_KEY_FILE``.
+
+    A missing key is a startup error: a random key per process would log everyone out on every
+    restart and break signed values between gunicorn workers and the cluster.
+    """
+    key = os.environ.get("HUB_SECRET_KEY", "").strip()
+    key_file = os.environ.get("HUB_SECRET_KEY_FILE", "").strip()
+    if not key and key_file:
+        try:
+            key = Path(key_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"HUB_SECRET_KEY_FILE={key_file} cannot be read: {exc.strerror}."
+            ) from exc
+    if not key:
+        raise ImproperlyConfigured(
+            "No secret key: set HUB_SECRET_KEY or HUB_SECRET_KEY_FILE "
+            "(scripts/run makes one in the data directory; Ansible renders one per host)."
+        )
+    if len(key) < 32:
+        raise ImproperlyConfigured("The secret key is shorter than 32 characters.")
+    return key
+
+
+HUB_ROLE = os.environ.get("HUB_ROLE", "village")
+DATA_DIR = Path(os.environ.get("HUB_DATA_DIR", BASE_DIR / "data")).resolve()
+
+SECRET_KEY = read_secret_key()
+DEBUG = env_bool("HUB_DEBUG", False)
+ALLOWED_HOSTS = env_list("HUB_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "balai.lan"])
+CSRF_TRUSTED_ORIGINS = env_list("HUB_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "hub.core",
+    "hub.site",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.table_block",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    "django_q",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.syndication",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hub.core.middleware.PublicPageHeadersMiddleware",
+    "hub.core.middleware.AnonymousPageCacheMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "hub.core.middleware.VillageLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hub.urls"
+WSGI_APPLICATION = "hub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "hub" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "wagtail.contrib.settings.context_processors.settings",
+                "hub.site.context_processors.village",
+            ],
+        },
+    },
+]
+
+# Passwords: Django's default (PBKDF2) is slow on a Pi but that is the point of it.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Language: Bahasa Indonesia first, English second.
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "hub" / "locale"]
+LANGUAGE_COOKIE_NAME = "balai_bahasa"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = os.environ.get("HUB_TIME_ZONE", "Asia/Jakarta")
+USE_I18N = True
+USE_TZ = True
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+
+# Files. Static files are collected into the data dir (the code tree stays read-only) and served
+# compressed with hashed names by whitenoise; nginx serves them directly when provisioned.
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "hub" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 3600
+# Without nginx in front (scripts/run, a bare hub) Django serves media itself; Ansible turns this
+# off where nginx serves /media/ directly.
+HUB_SERVE_MEDIA = env_bool("HUB_SERVE_MEDIA", True)
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Request bodies: forms stay small; image uploads are checked against WAGTAILIMAGES_* below.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Caches: rendered anonymous pages live in each worker's memory, keyed by a generation that
+# publishing bumps (hub.core.pagecache), so both gunicorn workers drop stale pages at once.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "balai-default",
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "balai-pages",
+        "TIMEOUT": env_int("HUB_PAGE_CACHE_SECONDS", 300),
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+HUB_PAGE_CACHE_GENERATION_FILE = DATA_DIR / "cache" / "pages.generation"
+
+# Sessions and cookies.
+SESSION_COOKIE_NAME = "balai_sesi"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("HUB_HTTPS", False)
+CSRF_COOKIE_SECURE = env_bool("HUB_HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("HUB_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = False
+
+# Wagtail.
+WAGTAIL_SITE_NAME = "Balai"
+WAGTAILADMIN_BASE_URL = os.environ.get("HUB_BASE_URL", "http://balai.lan")
+WAGTAILIMAGES_IMAGE_MODEL = "site.BalaiImage"
+# A Pi has little memory: refuse images whose pixels would not fit while decoding
+# (a 30000x30000 PNG is a decompression bomb of 3.6 GB).
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = env_int("HUB_IMAGE_MAX_PIXELS", 40_000_000)
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("HUB_IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}
+WAGTAILIMAGES_WEBP_QUALITY = 70
+WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "ods", "txt", "csv"]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILEMBEDS_FINDERS: list = []
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {
+        "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
+        "OPTIONS": {"features": ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"]},
+    }
+}
+# Renditions made in the background for every image: phone widths, WebP.
+HUB_RENDITION_WIDTHS = [
+    int(w) for w in env_list("HUB_RENDITION_WIDTHS", ["360", "720", "1080"]) if w.isdigit()
+]
+HUB_THUMBNAIL_SPEC = "fill-160x120|format-webp|webpquality-60"
+HUB_THUMBNAIL_2X_SPEC = "fill-320x240|format-webp|webpquality-60"
+
+# Background work: django-q2 with the ORM broker, one cluster beside gunicorn. Timeouts are below
+# retry so a task that hangs is killed before it is handed out again; missed schedules are not
+# replayed after a power cut (catch_up off).
+Q_CLUSTER = {
+    "name": "balai",
+    "orm": "default",
+    "workers": env_int("HUB_Q_WORKERS", 1),
+    "recycle": 200,
+    "timeout": env_int("HUB_Q_TIMEOUT", 240),
+    "retry": env_int("HUB_Q_TIMEOUT", 240) + 60,
+    "max_attempts": 3,
+    "catch_up": False,
+    "poll": 1,
+    "save_limit": 500,
+    "queue_limit": 50,
+    "ack_failures": True,
+    "label": "Antrean tugas",
+}
+
+# Health: /healthz answers 503 when any of these is crossed.
+HUB_HEALTH_MIN_FREE_BYTES = env_int("HUB_HEALTH_MIN_FREE_MB", 200) * 1024 * 1024
+HUB_HEALTH_MAX_QUEUE_AGE_SECONDS = env_int("HUB_HEALTH_MAX_QUEUE_AGE_SECONDS", 900)
+
+# The official list of region codes (Kemendagri). A newer list can be named here.
+HUB_REGION_LIST = Path(
+    os.environ.get("HUB_REGION_LIST", BASE_DIR / "hub" / "site" / "data" / "kode-wilayah.csv.gz")
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HUB_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django_q": {"level": "WARNING"},
+        "django-q": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,21 @@
+"""Test settings: the village role with its real SQLite PRAGMAs, in a throw-away data dir."""
+
+import os
+import tempfile
+
+os.environ.setdefault("HUB_SECRET_KEY", "test-only-secret-key-that-is-long-enough-0123456789")
+os.environ.setdefault("HUB_DATA_DIR", tempfile.mkdtemp(prefix="balai-test-"))
+
+from . import *  # noqa: E402, F403
+from . import DATA_DIR, DATABASES  # noqa: E402
+
+# A file, not :memory:, so WAL and the busy timeout are the real ones.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test-db.sqlite3")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Tasks run inline in unit tests; the end-to-end tests run the real cluster.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

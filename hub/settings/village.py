@@ -1,0 +1,28 @@
+"""Village hub (the default role): SQLite in WAL mode in the data directory."""
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, env_int
+
+# WAL lets villagers read while the cluster writes; synchronous=NORMAL is safe with WAL (a power
+# cut can lose the last commits, never corrupt the file); IMMEDIATE transactions take the write
+# lock at BEGIN so two writers queue on the busy timeout instead of failing with
+# "database is locked" when a read transaction tries to upgrade.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "db.sqlite3",
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("HUB_SQLITE_BUSY_SECONDS", 30),
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-8000;"
+                "PRAGMA mmap_size=67108864;"
+                "PRAGMA journal_size_limit=67108864;"
+            ),
+        },
+    }
+}

@@ -1,0 +1,438 @@
+"""The village site: identity and settings, pages, announcements, agenda, images."""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.contrib.table_block.blocks import TableBlock
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageBlock
+from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.models import Page
+from wagtail.search import index
+
+from .regions import format_village_code
+from .richtext import clean_rich_text
+
+PAGE_SIZE = 10
+
+
+class BalaiImage(AbstractImage):
+    """An uploaded image. Edited in the admin's image library; will travel between hubs as a blob.
+
+    ``sha256`` is the SHA-256 of the original file: the sync engine moves images by it, so it is
+    computed where Wagtail computes its own SHA-1 (on upload), never on a later ``save()``.
+    """
+
+    sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+
+    admin_form_fields = Image.admin_form_fields
+
+    def _set_file_hash(self):
+        sha1 = hashlib.sha1(usedforsecurity=False)
+        sha256 = hashlib.sha256()
+        with self.open_file() as handle:
+            handle.seek(0)
+            for chunk in iter(lambda: handle.read(256 * 1024), b""):
+                sha1.update(chunk)
+                sha256.update(chunk)
+            handle.seek(0)
+        self.file_hash = sha1.hexdigest()
+        self.sha256 = sha256.hexdigest()
+
+    class Meta(AbstractImage.Meta):
+        verbose_name = _("gambar")
+        verbose_name_plural = _("gambar")
+
+
+class BalaiRendition(AbstractRendition):
+    """A resized copy of a :class:`BalaiImage`, made by the background task, never in a request."""
+
+    image = models.ForeignKey(BalaiImage, on_delete=models.CASCADE, related_name="renditions")
+
+    class Meta:
+        unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+@register_setting(icon="home")
+class VillageSettings(BaseGenericSetting):
+    """Who this hub is and how villagers reach the village office.
+
+    The village code and official names are set once by the operator (``manage.py
+    village_set_code``) and read-only here, because every synced record carries the code as its
+    origin. Address, contact and logo are edited by village officials with the settings
+    permission. Not synced yet.
+    """
+
+    village_code = models.CharField(_("kode desa"), max_length=10, blank=True, editable=False)
+    village_name = models.CharField(_("nama desa"), max_length=120, blank=True, editable=False)
+    village_kind = models.CharField(_("jenis"), max_length=10, blank=True, editable=False)
+    kecamatan_name = models.CharField(_("kecamatan"), max_length=120, blank=True, editable=False)
+    kabupaten_name = models.CharField(
+        _("kabupaten/kota"), max_length=120, blank=True, editable=False
+    )
+    province_name = models.CharField(_("provinsi"), max_length=120, blank=True, editable=False)
+    code_from_list = models.BooleanField(_("kode dari daftar resmi"), default=True, editable=False)
+
+    address = models.TextField(_("alamat kantor desa"), blank=True)
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    whatsapp = models.CharField(_("WhatsApp"), max_length=30, blank=True)
+    email = models.EmailField(_("surel"), blank=True)
+    office_hours = models.CharField(_("jam pelayanan"), max_length=120, blank=True)
+    logo = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("village_code_display", read_only=True, heading=_("kode desa")),
+                FieldPanel("village_name", read_only=True),
+                FieldPanel("kecamatan_name", read_only=True),
+                FieldPanel("kabupaten_name", read_only=True),
+                FieldPanel("province_name", read_only=True),
+            ],
+            heading=_("Identitas desa (diatur operator)"),
+            help_text=_(
+                "Kode desa Kemendagri dipasang sekali oleh operator dan tidak dapat diubah di sini."
+            ),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("address"),
+                FieldPanel("phone"),
+                FieldPanel("whatsapp"),
+                FieldPanel("email"),
+                FieldPanel("office_hours"),
+                FieldPanel("logo"),
+            ],
+            heading=_("Kontak"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("pengaturan desa")
+
+    @property
+    def village_code_display(self) -> str:
+        return format_village_code(self.village_code) if self.village_code else "—"
+
+    @property
+    def display_name(self) -> str:
+        if not self.village_name:
+            return settings.WAGTAIL_SITE_NAME
+        prefix = _("Kelurahan") if self.village_kind == "kelurahan" else _("Desa")
+        return f"{prefix} {self.village_name}"
+
+
+class Category(models.TextChoices):
+    UMUM = "umum", _("Umum")
+    PEMERINTAHAN = "pemerintahan", _("Pemerintahan")
+    KESEHATAN = "kesehatan", _("Kesehatan")
+    PERTANIAN = "pertanian", _("Pertanian")
+    PENDIDIKAN = "pendidikan", _("Pendidikan")
+    BENCANA = "bencana", _("Bencana dan keamanan")
+    EKONOMI = "ekonomi", _("Ekonomi dan BUMDes")
+    SOSIAL = "sosial", _("Sosial dan budaya")
+
+
+class VisibleQuerySet(models.QuerySet):
+    def visible(self, now=None):
+        """Published (publish time reached) and not expired."""
+        now = now or timezone.now()
+        return self.filter(publish_at__lte=now).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class VillageNotice(index.Indexed, models.Model):
+    """Fields shared by announcements and agenda items: both are village-owned and will become
+    synced records, hence the UUID primary key from the first migration."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(_("judul"), max_length=200)
+    body = RichTextField(_("isi"), blank=True)
+    image = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("gambar"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    category = models.CharField(
+        _("kategori"), max_length=20, choices=Category.choices, default=Category.UMUM
+    )
+    publish_at = models.DateTimeField(_("terbit mulai"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        _("berakhir"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila tidak berakhir."),
+    )
+    pinned = models.BooleanField(_("disematkan"), default=False, help_text=_("Tampil paling atas."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title", boost=2),
+        index.AutocompleteField("title"),
+        index.SearchField("body"),
+        index.FilterField("publish_at"),
+        index.FilterField("expires_at"),
+        index.FilterField("category"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        self.body = clean_rich_text(self.body)
+        if self.expires_at and self.publish_at and self.expires_at <= self.publish_at:
+            raise ValidationError({"expires_at": _("Waktu berakhir harus sesudah waktu terbit.")})
+
+    def is_visible(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.publish_at <= now and (self.expires_at is None or self.expires_at > now)
+
+
+class Announcement(VillageNotice):
+    """A village announcement (pengumuman). Edited by village officials as a snippet; shown on
+    the home page and the announcement index. Village-owned; synced once the engine exists."""
+
+    class Meta:
+        verbose_name = _("pengumuman")
+        verbose_name_plural = _("pengumuman")
+        ordering = ["-pinned", "-publish_at"]
+        indexes = [models.Index(fields=["-pinned", "-publish_at"], name="announcement_order")]
+
+    def get_absolute_url(self):
+        index_page = AnnouncementIndexPage.objects.live().first()
+        return f"{index_page.url}{self.pk}/" if index_page else ""
+
+
+class AgendaItem(VillageNotice):
+    """A village event (kegiatan) with start, end and place. Edited by village officials as a
+    snippet; shown on the home page and the agenda. Village-owned; synced once the engine exists.
+    """
+
+    starts_at = models.DateTimeField(_("mulai"))
+    ends_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    place = models.CharField(_("tempat"), max_length=200, blank=True)
+
+    search_fields = VillageNotice.search_fields + [
+        index.SearchField("place"),
+        index.FilterField("starts_at"),
+        index.FilterField("ends_at"),
+    ]
+
+    class Meta:
+        verbose_name = _("kegiatan")
+        verbose_name_plural = _("agenda kegiatan")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at"], name="agenda_start")]
+
+    def get_absolute_url(self):
+        index_page = AgendaIndexPage.objects.live().first()
+        return f"{index_page.url}{self.pk}/" if index_page else ""
+
+    def clean(self):
+        super().clean()
+        if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": _("Waktu selesai tidak boleh sebelum mulai.")})
+
+    @property
+    def finishes_at(self):
+        return self.ends_at or self.starts_at
+
+
+class HomePage(Page):
+    """The village home page (beranda): name, intro, latest announcements, upcoming agenda and
+    entries to Pasar, Layanan and Belajar. Edited by village officials. Not synced."""
+
+    intro = RichTextField(_("pengantar"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("beranda")
+
+    def get_context(self, request, *args, **kwargs):
+        from .entries import home_entries
+        from .selectors import agenda_upcoming, announcements_latest
+
+        context = super().get_context(request, *args, **kwargs)
+        context["announcements"] = announcements_latest(limit=5)
+        context["agenda"] = agenda_upcoming(limit=3)
+        context["entries"] = home_entries()
+        context["announcement_index"] = AnnouncementIndexPage.objects.live().first()
+        context["agenda_index"] = AgendaIndexPage.objects.live().first()
+        return context
+
+
+class AnnouncementIndexPage(RoutablePageMixin, Page):
+    """The list of announcements with pagination, category filter and Atom/RSS feeds; also
+    serves each announcement at ``<uuid>/``. Edited by village officials. Not synced."""
+
+    intro = RichTextField(_("pengantar"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["site.HomePage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("daftar pengumuman")
+
+    @path("")
+    def index_route(self, request):
+        from .selectors import announcements_visible
+
+        category = request.GET.get("kategori", "")
+        queryset = announcements_visible()
+        if category in Category.values:
+            queryset = queryset.filter(category=category)
+        else:
+            category = ""
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("halaman"))
+        return self.render(
+            request,
+            context_overrides={
+                "items": page,
+                "category": category,
+                "categories": Category.choices,
+            },
+        )
+
+    @re_path(r"^(?P<pk>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/$")
+    def detail_route(self, request, pk):
+        from .selectors import announcements_visible
+
+        announcement = get_object_or_404(announcements_visible(), pk=pk)
+        return self.render(
+            request,
+            context_overrides={"announcement": announcement},
+            template="site/announcement_detail.html",
+        )
+
+    @path("feed/")
+    def atom_route(self, request):
+        from .feeds import AnnouncementAtomFeed
+
+        return AnnouncementAtomFeed(self)(request)
+
+    @path("rss/")
+    def rss_route(self, request):
+        from .feeds import AnnouncementRssFeed
+
+        return AnnouncementRssFeed(self)(request)
+
+
+class AgendaIndexPage(RoutablePageMixin, Page):
+    """The agenda: upcoming events, past events, and each event at ``<uuid>/``. Edited by
+    village officials. Not synced."""
+
+    intro = RichTextField(_("pengantar"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["site.HomePage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("agenda kegiatan")
+
+    def _list(self, request, queryset, past: bool):
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("halaman"))
+        return self.render(request, context_overrides={"items": page, "past": past})
+
+    @path("")
+    def index_route(self, request):
+        from .selectors import agenda_upcoming
+
+        return self._list(request, agenda_upcoming(), past=False)
+
+    @path("lampau/")
+    def past_route(self, request):
+        from .selectors import agenda_past
+
+        return self._list(request, agenda_past(), past=True)
+
+    @re_path(r"^(?P<pk>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/$")
+    def detail_route(self, request, pk):
+        item = AgendaItem.objects.visible().filter(pk=pk).first()
+        if item is None:
+            raise Http404
+        return self.render(
+            request, context_overrides={"item": item}, template="site/agenda_detail.html"
+        )
+
+
+class OfficialBlock(blocks.StructBlock):
+    name = blocks.CharBlock(label=_("nama"), max_length=120)
+    position = blocks.CharBlock(label=_("jabatan"), max_length=120)
+    photo = ImageBlock(label=_("foto"), required=False)
+
+    class Meta:
+        icon = "user"
+        template = "site/blocks/official.html"
+
+
+class ProfilePage(Page):
+    """The village profile (profil desa): history, maps, figures, the list of officials.
+    Edited by village officials. Not synced."""
+
+    body = StreamField(
+        [
+            ("text", blocks.RichTextBlock(label=_("teks"))),
+            ("image", ImageBlock(label=_("gambar"))),
+            ("table", TableBlock(label=_("tabel"))),
+            (
+                "officials",
+                blocks.ListBlock(
+                    OfficialBlock(),
+                    label=_("perangkat desa"),
+                    template="site/blocks/officials.html",
+                ),
+            ),
+        ],
+        verbose_name=_("isi"),
+        blank=True,
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+    parent_page_types = ["site.HomePage"]
+    subpage_types = ["site.ProfilePage"]
+
+    class Meta:
+        verbose_name = _("profil desa")
+
+    @cached_property
+    def has_table(self) -> bool:
+        return any(block.block_type == "table" for block in self.body)

@@ -1,0 +1,140 @@
+"""Kemendagri region codes: validate a village code and find its official names.
+
+The list (hub/site/data, ~90,000 rows) is streamed from the gzip file for each lookup instead of
+being held in memory: lookups happen when an operator sets the code, not per request, and a
+Pi Zero's gunicorn workers should not each carry a 15 MB dict.
+"""
+
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+VILLAGE_KIND_DESA = "desa"
+VILLAGE_KIND_KELURAHAN = "kelurahan"
+
+_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+_PLAIN = re.compile(r"^\d{10}$")
+
+
+class VillageCodeError(ValueError):
+    """A village code that is malformed or not in the official list; the message says why."""
+
+
+@dataclass(frozen=True)
+class VillageRegion:
+    code: str  # ten digits, no dots
+    village: str
+    kecamatan: str
+    kabupaten: str
+    province: str
+
+    @property
+    def dotted(self) -> str:
+        return format_village_code(self.code)
+
+    @property
+    def kind(self) -> str:
+        return VILLAGE_KIND_KELURAHAN if self.code[6] == "1" else VILLAGE_KIND_DESA
+
+
+def format_village_code(code: str) -> str:
+    """``1503012021`` → ``15.03.01.2021`` (the way the code is written on official papers)."""
+    return f"{code[0:2]}.{code[2:4]}.{code[4:6]}.{code[6:10]}" if len(code) == 10 else code
+
+
+def normalize_village_code(raw: str) -> str:
+    """Return the ten digits of a village code written ``PP.KK.CC.DDDD`` or ``PPKKCCDDDD``.
+
+    Raises :class:`VillageCodeError` with a message that says what is wrong.
+    """
+    value = (raw or "").strip()
+    if not value:
+        raise VillageCodeError(_("Kode desa kosong. Tulis 10 angka, misalnya 15.03.01.2021."))
+    if not re.fullmatch(r"[\d.]+", value):
+        raise VillageCodeError(
+            _(
+                "Kode desa hanya boleh berisi angka dan titik, misalnya 15.03.01.2021; "
+                "yang diberikan: %(value)s."
+            )
+            % {"value": value[:40]}
+        )
+    digits = value.replace(".", "")
+    if len(digits) != 10:
+        raise VillageCodeError(
+            _(
+                "Kode desa harus 10 angka (PP.KK.CC.DDDD: provinsi, kabupaten/kota, kecamatan, "
+                "desa); yang diberikan %(count)d angka."
+            )
+            % {"count": len(digits)}
+        )
+    if "." in value and not _DOTTED.match(value):
+        raise VillageCodeError(
+            _("Titik pada kode desa salah tempat: tulis PP.KK.CC.DDDD, misalnya 15.03.01.2021.")
+        )
+    if not _PLAIN.match(digits):
+        raise VillageCodeError(_("Kode desa tidak sah."))
+    if digits[6] not in "12":
+        raise VillageCodeError(
+            _(
+                "Bagian desa (DDDD) harus diawali 1 (kelurahan) atau 2 (desa); "
+                "yang diberikan %(part)s."
+            )
+            % {"part": digits[6:]}
+        )
+    return digits
+
+
+def _open_list(path: Path):
+    raw = path.open("rb")
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8")
+    return io.TextIOWrapper(raw, encoding="utf-8")
+
+
+def _names_for_prefixes(prefixes: set[str], path: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    with _open_list(path) as handle:
+        reader = csv.reader(handle)
+        next(reader, None)  # header: kode,nama
+        for row in reader:
+            if len(row) >= 2 and row[0] in prefixes:
+                found[row[0]] = row[1].strip()
+                if len(found) == len(prefixes):
+                    break
+    return found
+
+
+def lookup_village(raw: str, region_list: Path | None = None) -> VillageRegion:
+    """Validate ``raw`` against the official list and return its names.
+
+    Raises :class:`VillageCodeError` naming the first part of the code that is not in the list.
+    """
+    code = normalize_village_code(raw)
+    dotted = format_village_code(code)
+    parts = [dotted[:2], dotted[:5], dotted[:8], dotted]
+    path = Path(region_list or settings.HUB_REGION_LIST)
+    names = _names_for_prefixes(set(parts), path)
+    labels = [_("provinsi"), _("kabupaten/kota"), _("kecamatan"), _("desa/kelurahan")]
+    for part, label in zip(parts, labels, strict=True):
+        if part not in names:
+            raise VillageCodeError(
+                _(
+                    "Kode %(code)s tidak ada dalam daftar resmi Kemendagri: %(label)s %(part)s "
+                    "tidak dikenal. Periksa kodenya; kode yang lebih baru dari daftar dapat "
+                    "diterima operator dengan --accept-unlisted."
+                )
+                % {"code": dotted, "label": label, "part": part}
+            )
+    return VillageRegion(
+        code=code,
+        village=names[parts[3]],
+        kecamatan=names[parts[2]],
+        kabupaten=names[parts[1]],
+        province=names[parts[0]],
+    )

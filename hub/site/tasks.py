@@ -1,0 +1,12 @@
+"""Background tasks of the village site, run by the django-q2 cluster."""
+
+import logging
+
+from .services import image_renditions_create
+
+logger = logging.getLogger(__name__)
+
+
+def image_renditions_task(image_id: int) -> int:
+    """Make the phone-size WebP renditions of one image. Returns how many exist afterwards."""
+    return image_renditions_create(image_id=image_id)
