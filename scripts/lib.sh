@@ -66,7 +66,7 @@ prepare_data_dir() {
     fi
     export HUB_SECRET_KEY_FILE="$key"
   fi
-  export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-hub.settings}"
+  export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-hub.settings.main}"
 }
 
 manage() { "$PY" "$BALAI_ROOT/manage.py" "$@"; }

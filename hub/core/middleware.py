@@ -1,5 +1,7 @@
 """Middleware for villager-facing pages: the anonymous page cache and strict public headers."""
 
+import hashlib
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -52,7 +54,8 @@ class AnonymousPageCacheMiddleware:
     def _key(self, request) -> str:
         language = language_from_cookie(request)
         gzip = "gz" if "gzip" in request.headers.get("Accept-Encoding", "") else "id"
-        return f"p:{pagecache.generation()}:{language}:{gzip}:{request.get_full_path()}"
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        return f"p:{pagecache.generation()}:{language}:{gzip}:{path}"
 
     def __call__(self, request):
         if not self._cacheable_request(request):

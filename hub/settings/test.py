@@ -3,11 +3,12 @@
 import os
 import tempfile
 
-os.environ.setdefault("HUB_SECRET_KEY", "test-only-secret-key-that-is-long-enough-0123456789")
-os.environ.setdefault("HUB_DATA_DIR", tempfile.mkdtemp(prefix="balai-test-"))
+# Every test run gets its own data dir, whatever the calling shell exported.
+os.environ["HUB_SECRET_KEY"] = "test-only-secret-key-that-is-long-enough-0123456789"
+os.environ["HUB_DATA_DIR"] = tempfile.mkdtemp(prefix="balai-test-")
 
-from . import *  # noqa: E402, F403
-from . import DATA_DIR, DATABASES  # noqa: E402
+from .main import *  # noqa: E402, F403
+from .main import DATA_DIR, DATABASES  # noqa: E402
 
 # A file, not :memory:, so WAL and the busy timeout are the real ones.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test-db.sqlite3")
@@ -19,3 +20,4 @@ STORAGES = {  # noqa: F405
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

@@ -26,3 +26,6 @@ DATABASES = {
         },
     }
 }
+
+# Wagtail's database search backend, with UUID primary keys indexed the way SQLite stores them.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "hub.core.search_sqlite"}}

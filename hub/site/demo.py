@@ -219,7 +219,7 @@ def load_demo_village(stdout=None) -> dict:
     _child(home, AnnouncementIndexPage, "pengumuman", title="Pengumuman", show_in_menus=True)
     _child(home, AgendaIndexPage, "kegiatan", title="Kegiatan", show_in_menus=True)
     officials = [
-        {"type": "item", "value": {"name": name, "position": position, "photo": None}}
+        {"name": name, "position": position, "photo": None}
         for name, position in [
             ("H. Abdul Rahman", "Kepala Desa"),
             ("Siti Aminah, S.E.", "Sekretaris Desa"),

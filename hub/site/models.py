@@ -22,6 +22,7 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 from .regions import format_village_code
 from .richtext import clean_rich_text
@@ -66,6 +67,13 @@ class BalaiRendition(AbstractRendition):
         unique_together = (("image", "filter_spec", "focal_point_key"),)
 
 
+class VillageCodePanel(FieldPanel):
+    """Shows the stored ten digits the way they are written: PP.KK.CC.DDDD."""
+
+    def format_value_for_display(self, value):
+        return format_village_code(value) if value else "—"
+
+
 @register_setting(icon="home")
 class VillageSettings(BaseGenericSetting):
     """Who this hub is and how villagers reach the village office.
@@ -103,7 +111,7 @@ class VillageSettings(BaseGenericSetting):
     panels = [
         MultiFieldPanel(
             [
-                FieldPanel("village_code_display", read_only=True, heading=_("kode desa")),
+                VillageCodePanel("village_code", read_only=True),
                 FieldPanel("village_name", read_only=True),
                 FieldPanel("kecamatan_name", read_only=True),
                 FieldPanel("kabupaten_name", read_only=True),
@@ -138,8 +146,9 @@ class VillageSettings(BaseGenericSetting):
     def display_name(self) -> str:
         if not self.village_name:
             return settings.WAGTAIL_SITE_NAME
-        prefix = _("Kelurahan") if self.village_kind == "kelurahan" else _("Desa")
-        return f"{prefix} {self.village_name}"
+        if self.village_kind == "kelurahan":
+            return _("Kelurahan %(name)s") % {"name": self.village_name}
+        return _("Desa %(name)s") % {"name": self.village_name}
 
 
 class Category(models.TextChoices):
@@ -153,7 +162,7 @@ class Category(models.TextChoices):
     SOSIAL = "sosial", _("Sosial dan budaya")
 
 
-class VisibleQuerySet(models.QuerySet):
+class VisibleQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def visible(self, now=None):
         """Published (publish time reached) and not expired."""
         now = now or timezone.now()

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -100,7 +101,7 @@ def manifest(request):
         "name": village.display_name,
         "short_name": (village.village_name or "Balai")[:12],
         "description": _("Layanan digital desa, juga tanpa internet"),
-        "lang": "id",
+        "lang": get_language(),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",
