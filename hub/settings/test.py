@@ -4,7 +4,7 @@ import os
 import tempfile
 
 # Every test run gets its own data dir, whatever the calling shell exported.
-os.environ["HUB_SECRET_KEY"] = "test-only-secret-key-that-is-long-enough-0123456789"
+os.environ["HUB_SECRET_KEY"] = "test-only-secret-key-that-is-long-enough-0123456789"  # noqa: S105
 os.environ["HUB_DATA_DIR"] = tempfile.mkdtemp(prefix="balai-test-")
 
 from .main import *  # noqa: E402, F403

@@ -2,9 +2,9 @@
 
 import json
 from datetime import timedelta
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 from django.utils import timezone
 
 from hub.site.entries import HomeEntry, register_home_entry, unregister_home_entry
