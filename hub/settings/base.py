@@ -214,6 +214,7 @@ WAGTAILIMAGES_IMAGE_MODEL = "site.BalaiImage"
 # A Pi has little memory: refuse images whose pixels would not fit while decoding
 # (a 30000x30000 PNG is a decompression bomb of 3.6 GB).
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = env_int("HUB_IMAGE_MAX_PIXELS", 40_000_000)
+WAGTAILIMAGES_IMAGE_FORM_BASE = "hub.site.forms.BalaiImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("HUB_IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}

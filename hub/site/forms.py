@@ -1,0 +1,33 @@
+"""The admin's image form, hardened for a Pi."""
+
+from django.core.exceptions import ValidationError
+from PIL import Image as PILImage
+from wagtail.images.fields import WagtailImageField
+from wagtail.images.forms import BaseImageForm
+
+
+class BoundedPixelsImageField(WagtailImageField):
+    """Refuses an image by the size its header claims, whatever that size is.
+
+    Wagtail compares the header's pixel count with WAGTAILIMAGES_MAX_IMAGE_PIXELS, but Pillow
+    itself raises DecompressionBombError while reading a header beyond twice its own limit
+    (e.g. a 30000x30000 PNG), which Wagtail does not catch: the upload ended in a server error
+    instead of a message.
+    """
+
+    def check_image_pixel_size(self, f):
+        try:
+            super().check_image_pixel_size(f)
+        except PILImage.DecompressionBombError as exc:
+            raise ValidationError(
+                self.error_messages["file_too_many_pixels"]
+                % {"num_pixels": "?", "max_pixels_count": self.max_image_pixels},
+                code="file_too_many_pixels",
+            ) from exc
+
+
+class BalaiImageForm(BaseImageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields and type(self.fields["file"]) is WagtailImageField:
+            self.fields["file"].__class__ = BoundedPixelsImageField

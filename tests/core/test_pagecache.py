@@ -1,0 +1,66 @@
+"""The anonymous page cache: fast repeats, never for logged-in users, dropped on publish."""
+
+import pytest
+
+from hub.core import pagecache
+
+pytestmark = pytest.mark.django_db
+
+
+def test_second_anonymous_visit_is_served_from_the_cache(client, home):
+    first = client.get("/")
+    second = client.get("/")
+    assert first["X-Balai-Cache"] == "miss"
+    assert second["X-Balai-Cache"] == "hit"
+    assert first.content == second.content
+    assert "Cookie" in second["Vary"]
+
+
+def test_languages_are_cached_separately(client, home):
+    client.get("/")
+    client.cookies["balai_bahasa"] = "en"
+    english = client.get("/")
+    assert english["X-Balai-Cache"] == "miss"
+    assert '<html lang="en">' in english.content.decode()
+
+
+def test_logged_in_users_bypass_the_cache(admin_client, home):
+    admin_client.get("/")
+    assert "X-Balai-Cache" not in admin_client.get("/")
+
+
+def test_publishing_an_announcement_invalidates_cached_pages(
+    client, home, announcement_factory, django_capture_on_commit_callbacks
+):
+    # given a cached home page
+    client.get("/")
+    assert client.get("/")["X-Balai-Cache"] == "hit"
+    # when an announcement is saved (and its transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement_factory(title="Baru saja terbit")
+    # then the next visit renders afresh and shows it
+    response = client.get("/")
+    assert response["X-Balai-Cache"] == "miss"
+    assert "Baru saja terbit" in response.content.decode()
+
+
+def test_generation_moves_on_every_invalidation():
+    before = pagecache.generation()
+    pagecache.invalidate()
+    middle = pagecache.generation()
+    pagecache.invalidate()
+    assert before != middle != pagecache.generation()
+
+
+def test_errors_and_admin_are_never_cached(client, home):
+    client.get("/tidak-ada/")
+    assert "X-Balai-Cache" not in client.get("/tidak-ada/")
+    assert "X-Balai-Cache" not in client.get("/admin/login/")
+    assert "X-Balai-Cache" not in client.get("/healthz")
+
+
+def test_gzip_and_plain_are_cached_separately(client, home):
+    plain = client.get("/")
+    gzipped = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert gzipped["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain
