@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hub.core import pagecache
+
 from .images import all_rendition_filters
 from .models import BalaiImage, VillageSettings
 from .regions import VillageCodeError, VillageRegion, lookup_village, normalize_village_code
@@ -90,4 +92,7 @@ def image_renditions_create(*, image_id: int) -> int:
         return 0
     filters = all_rendition_filters()
     renditions = image.create_renditions(*filters)
+    # Wagtail saves them with bulk_create, which sends no post_save: drop the cached pages here
+    # so that placeholders turn into pictures.
+    transaction.on_commit(pagecache.invalidate)
     return len(renditions)

@@ -8,7 +8,7 @@ from wagtail.signals import page_published, page_unpublished
 
 from hub.core import pagecache
 
-from .models import AgendaItem, Announcement, BalaiImage, BalaiRendition, VillageSettings
+from .models import AgendaItem, Announcement, BalaiImage, VillageSettings
 
 
 @receiver(post_save, sender=BalaiImage)
@@ -32,7 +32,5 @@ def _invalidate_pages_after_commit(**kwargs):
 for model in (Announcement, AgendaItem, VillageSettings, BalaiImage):
     post_save.connect(_invalidate_pages_after_commit, sender=model, weak=False)
     post_delete.connect(_invalidate_pages_after_commit, sender=model, weak=False)
-# A rendition appearing turns a placeholder into a picture.
-post_save.connect(_invalidate_pages_after_commit, sender=BalaiRendition, weak=False)
 page_published.connect(_invalidate_pages_after_commit, weak=False)
 page_unpublished.connect(_invalidate_pages_after_commit, weak=False)
