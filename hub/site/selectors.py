@@ -1,5 +1,7 @@
 """Reads for villager pages: what is visible now, in the order villagers expect."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -49,7 +51,15 @@ MAX_QUERY_LENGTH = 100
 SEARCH_LIMIT_PER_KIND = 50
 
 
-def search_public(query: str) -> list:
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "page", "announcement" or "agenda"
+    title: str
+    url: str
+    summary: str  # plain text or rich text; templates strip tags
+
+
+def search_public(query: str) -> list[SearchHit]:
     """Everything a villager can see that matches: pages, announcements, agenda items.
 
     Wagtail's database backend (SQLite FTS5 on the hub) ranks within each kind; pages come
@@ -57,25 +67,23 @@ def search_public(query: str) -> list:
     """
     from wagtail.models import Page
 
+    from .models import AgendaIndexPage, AnnouncementIndexPage
+
     now = timezone.now()
-    pages = Page.objects.live().public().specific().search(query)[:SEARCH_LIMIT_PER_KIND]
-    announcements = Announcement.objects.visible(now).search(query)[:SEARCH_LIMIT_PER_KIND]
-    agenda = AgendaItem.objects.visible(now).search(query)[:SEARCH_LIMIT_PER_KIND]
-    results = [
-        SearchHit("page", p.title, p.url, getattr(p, "search_description", "")) for p in pages
+    announcement_index = AnnouncementIndexPage.objects.live().first()
+    agenda_index = AgendaIndexPage.objects.live().first()
+    hits = [
+        SearchHit("page", page.title, page.url, getattr(page, "search_description", ""))
+        for page in Page.objects.live().public().specific().search(query)[:SEARCH_LIMIT_PER_KIND]
     ]
-    results += [
-        SearchHit("announcement", a.title, a.get_absolute_url(), a.body) for a in announcements
-    ]
-    results += [SearchHit("agenda", e.title, e.get_absolute_url(), e.body) for e in agenda]
-    return results
-
-
-class SearchHit:
-    __slots__ = ("kind", "title", "url", "summary")
-
-    def __init__(self, kind: str, title: str, url: str, summary: str):
-        self.kind = kind
-        self.title = title
-        self.url = url
-        self.summary = summary
+    if announcement_index:
+        hits += [
+            SearchHit("announcement", a.title, f"{announcement_index.url}{a.pk}/", a.body)
+            for a in Announcement.objects.visible(now).search(query)[:SEARCH_LIMIT_PER_KIND]
+        ]
+    if agenda_index:
+        hits += [
+            SearchHit("agenda", e.title, f"{agenda_index.url}{e.pk}/", e.body)
+            for e in AgendaItem.objects.visible(now).search(query)[:SEARCH_LIMIT_PER_KIND]
+        ]
+    return hits
