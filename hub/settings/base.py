@@ -236,6 +236,8 @@ HUB_RENDITION_WIDTHS = [
 ]
 HUB_THUMBNAIL_SPEC = "fill-160x120|format-webp|webpquality-60"
 HUB_THUMBNAIL_2X_SPEC = "fill-320x240|format-webp|webpquality-60"
+HUB_LOGO_SPEC = "max-64x64|format-webp|webpquality-80"
+HUB_LOGO_2X_SPEC = "max-128x128|format-webp|webpquality-80"
 
 # Background work: django-q2 with the ORM broker, one cluster beside gunicorn. Timeouts are below
 # retry so a task that hangs is killed before it is handed out again; missed schedules are not

@@ -5,15 +5,17 @@ from functools import cache
 from django.conf import settings
 from wagtail.images.models import Filter
 
-SIZES = ("thumb", "full")
+SIZES = ("thumb", "full", "logo")
 
 
 @cache
 def rendition_filters(size: str) -> tuple[Filter, ...]:
-    """The Wagtail filters for a display size: ``thumb`` (list cards, 1x and 2x) or ``full``
-    (phone widths for ``srcset``)."""
+    """The Wagtail filters for a display size: ``thumb`` (list cards, 1x and 2x), ``logo``
+    (1x and 2x) or ``full`` (phone widths for ``srcset``)."""
     if size == "thumb":
         return (Filter(settings.HUB_THUMBNAIL_SPEC), Filter(settings.HUB_THUMBNAIL_2X_SPEC))
+    if size == "logo":
+        return (Filter(settings.HUB_LOGO_SPEC), Filter(settings.HUB_LOGO_2X_SPEC))
     if size == "full":
         quality = settings.WAGTAILIMAGES_WEBP_QUALITY
         return tuple(

@@ -10,6 +10,9 @@ from ..images import rendition_filters
 register = template.Library()
 
 FULL_SIZES = "(min-width: 42rem) 40rem, 100vw"
+# Sizes shown at one size on every phone, with a 2x rendition for sharp screens: the box of the
+# placeholder while the renditions are made.
+FIXED_SIZES = {"thumb": (160, 120), "logo": (64, 64)}
 
 
 def _placeholder(width: int, height: int, alt: str, css_class: str):
@@ -32,7 +35,8 @@ def balai_image(image, size="full", alt=None, css_class="pic"):
     """An image from renditions that already exist; a light placeholder while they are made.
 
     Never creates a rendition: that is the background task's job, so a villager's request never
-    waits on Pillow. ``size`` is ``full`` (srcset of phone widths) or ``thumb`` (list cards).
+    waits on Pillow. ``size`` is ``full`` (srcset of phone widths), ``thumb`` (list cards) or
+    ``logo`` (the village logo in the header).
     """
     if image is None:
         return ""
@@ -40,24 +44,19 @@ def balai_image(image, size="full", alt=None, css_class="pic"):
     filters = rendition_filters(size)
     found = image.find_existing_renditions(*filters)
     renditions = [found[f] for f in filters if f in found]
-    if size == "thumb":
-        width, height = 160, 120
-        if not renditions:
-            return _placeholder(width, height, alt, css_class)
-        one_x = found.get(filters[0]) or renditions[0]
-        srcset = ", ".join(
-            f"{r.url} {i}x"
-            for i, r in ((1, found.get(filters[0])), (2, found.get(filters[1])))
-            if r
-        )
+    if size in FIXED_SIZES:
+        one_x, two_x = (found.get(f) for f in filters)
+        if one_x is None:
+            return _placeholder(*FIXED_SIZES[size], alt, css_class)
+        srcset = f"{one_x.url} 1x, {two_x.url} 2x" if two_x else f"{one_x.url} 1x"
         return format_html(
             '<img class="{}" src="{}" srcset="{}" width="{}" height="{}" alt="{}" '
             'loading="lazy" decoding="async">',
             css_class,
             one_x.url,
             srcset,
-            width,
-            height,
+            one_x.width,
+            one_x.height,
             alt,
         )
     if not renditions:
