@@ -125,5 +125,9 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     """Rendered without the database or context processors: the error may be the database."""
+    try:
+        stylesheet = static("site/balai.css")
+    except ValueError:  # the static manifest itself may be what is broken
+        stylesheet = ""
     template = loader.get_template("500.html")
-    return HttpResponse(template.render({"STATIC_CSS": static("site/balai.css")}), status=500)
+    return HttpResponse(template.render({"STATIC_CSS": stylesheet}), status=500)
