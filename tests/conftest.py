@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from PIL import Image
 
+from hub.core import pagecache
 from hub.site.models import (
     AgendaIndexPage,
     AgendaItem,
@@ -24,9 +24,9 @@ from hub.site.services import village_identity_set
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
     # Tests roll back their transactions, so on_commit invalidation never runs between them.
-    caches["pages"].clear()
+    pagecache.clear_local()
     yield
-    caches["pages"].clear()
+    pagecache.clear_local()
 
 
 def png_bytes(width=640, height=480, color=(30, 120, 60), fmt="PNG") -> bytes:

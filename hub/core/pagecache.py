@@ -41,3 +41,27 @@ def invalidate() -> None:
 
 def cache():
     return caches["pages"]
+
+
+_memo: dict[str, tuple[int, object]] = {}
+
+
+def per_generation(name: str, factory):
+    """``factory()``, computed once per generation in this process.
+
+    For what every page needs and only publishing changes (the village settings, the menu):
+    the same generation that drops cached pages drops these.
+    """
+    current = generation()
+    hit = _memo.get(name)
+    if hit is not None and hit[0] == current:
+        return hit[1]
+    value = factory()
+    _memo[name] = (current, value)
+    return value
+
+
+def clear_local() -> None:
+    """Forget this process's memoized values (tests, whose rollbacks never invalidate)."""
+    _memo.clear()
+    caches["pages"].clear()

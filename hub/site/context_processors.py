@@ -2,6 +2,8 @@
 
 from wagtail.models import Page
 
+from hub.core.pagecache import per_generation
+
 from .models import VillageSettings
 
 
@@ -9,10 +11,20 @@ def village(request):
     if request.path.startswith("/admin/"):
         return {}
     return {
-        "village": VillageSettings.load(request_or_site=request),
-        "menu_pages": _menu_pages(),
+        "village": per_generation("village", _village),
+        "menu_pages": per_generation("menu", _menu_pages),
     }
 
 
+def _village():
+    return (
+        VillageSettings.objects.select_related("logo").prefetch_related("logo__renditions").first()
+        or VillageSettings()
+    )
+
+
 def _menu_pages():
-    return Page.objects.live().public().in_menu().filter(depth=3).order_by("path")
+    return [
+        (page.title, page.url)
+        for page in Page.objects.live().public().in_menu().filter(depth=3).order_by("path")
+    ]
