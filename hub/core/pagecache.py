@@ -7,6 +7,7 @@ new mtime on its next request (one ``stat``) and stops using older entries.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -33,8 +34,10 @@ def invalidate() -> None:
         count = int(path.read_text() or "0") + 1
     except (FileNotFoundError, ValueError):
         count = 1
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(str(count))
+    # A private temporary name: the web workers and the cluster may invalidate at once.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".generation-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(str(count))
     os.replace(tmp, path)
     caches["pages"].clear()
 

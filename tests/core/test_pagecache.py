@@ -64,3 +64,22 @@ def test_gzip_and_plain_are_cached_separately(client, home):
     gzipped = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
     assert gzipped["Content-Encoding"] == "gzip"
     assert "Content-Encoding" not in plain
+
+
+def test_concurrent_invalidations_from_many_processes_never_fail(tmp_path, settings):
+    # given the web workers and the cluster invalidating at the same moment
+    import multiprocessing
+
+    settings.HUB_PAGE_CACHE_GENERATION_FILE = tmp_path / "cache" / "pages.generation"
+    context = multiprocessing.get_context("fork")
+    with context.Pool(4) as pool:
+        results = pool.map(_invalidate_many, range(8))
+    # then every call succeeded and no temporary file is left behind
+    assert results == [50] * 8
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["pages.generation"]
+
+
+def _invalidate_many(_):
+    for _ in range(50):
+        pagecache.invalidate()
+    return 50
