@@ -15,8 +15,9 @@ preload_app = True
 timeout = int(os.environ.get("HUB_WEB_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
-max_requests = int(os.environ.get("HUB_WEB_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then against slow leaks, not so often that their caches never warm.
+max_requests = int(os.environ.get("HUB_WEB_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, by design
 accesslog = os.environ.get("HUB_ACCESS_LOG") or None
 errorlog = "-"
@@ -24,3 +25,10 @@ loglevel = os.environ.get("HUB_LOG_LEVEL", "info").lower()
 proc_name = "balai-web"
 # gunicorn's runtime control socket is not used; several hubs (and tests) share a machine.
 control_socket_disable = True
+
+
+def when_ready(server):
+    """Runs in the master once the app is preloaded, before any worker is forked."""
+    from hub.core.warmup import warm_up_and_freeze
+
+    warm_up_and_freeze()

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -103,3 +104,19 @@ class VillageLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's gzip, for text only: photos (WebP, JPEG) do not shrink, and compressing them
+    costs a Pi's CPU on every request."""
+
+    TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
+    TEXT_SUFFIXES = ("+xml", "+json")
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "").split(";")[0].strip()
+        if not (
+            content_type.startswith(self.TEXT_TYPES) or content_type.endswith(self.TEXT_SUFFIXES)
+        ):
+            return response
+        return super().process_response(request, response)

@@ -101,7 +101,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.core.middleware.PublicPageHeadersMiddleware",
     "hub.core.middleware.AnonymousPageCacheMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "hub.core.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hub.core.middleware.VillageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -247,6 +247,8 @@ Q_CLUSTER = {
     "orm": "default",
     "workers": env_int("HUB_Q_WORKERS", 1),
     "recycle": 200,
+    # A worker that has decoded big photos is replaced after its task, not kept at 140 MB.
+    "max_rss": env_int("HUB_Q_MAX_RSS_KB", 110_000),
     "timeout": env_int("HUB_Q_TIMEOUT", 240),
     "retry": env_int("HUB_Q_TIMEOUT", 240) + 60,
     "max_attempts": 3,

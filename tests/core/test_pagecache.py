@@ -83,3 +83,18 @@ def _invalidate_many(_):
     for _ in range(50):
         pagecache.invalidate()
     return 50
+
+
+def test_images_are_not_gzipped_but_pages_and_feeds_are(client, home, make_image):
+    from hub.site.tasks import image_renditions_task
+
+    image = make_image(width=800, height=600)
+    image_renditions_task(image.pk)
+    rendition = image.renditions.first()
+    picture = client.get(rendition.url, HTTP_ACCEPT_ENCODING="gzip")
+    assert picture.status_code == 200
+    assert "Content-Encoding" not in picture
+    feed = client.get("/pengumuman/feed/", HTTP_ACCEPT_ENCODING="gzip")
+    assert feed["Content-Encoding"] == "gzip"
+    manifest = client.get("/manifest.webmanifest", HTTP_ACCEPT_ENCODING="gzip")
+    assert manifest.status_code == 200
