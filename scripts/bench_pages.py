@@ -718,14 +718,23 @@ def bench_memory_under_load(hub: Hub, paths: list[str], seconds: int, data_dir: 
 
     thread = threading.Thread(target=load)
     thread.start()
-    peak = {"total": 0}
+    samples = []
     while thread.is_alive():
-        sample = hub.memory()
-        if sample["total"] > peak["total"]:
-            peak = sample
-        thread.join(timeout=5)
+        samples.append(hub.memory())
+        thread.join(timeout=2)
     after = hub.memory()
-    return {"seconds": seconds, "paths": paths, "peak": peak, "after": after, **result}
+    # gunicorn replaces a worker every ~2000 requests: a sample taken just after a replacement
+    # shows a young, small worker. The highest sample is what the hub must have room for.
+    peak = max([*samples, after], key=lambda sample: sample["total"])
+    totals = [sample["total"] for sample in samples]
+    return {
+        "seconds": seconds,
+        "paths": paths,
+        "peak": peak,
+        "after": after,
+        "sample_totals": totals,
+        **result,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -1083,13 +1092,13 @@ def build_checks(results: dict) -> list[Check]:
             home["median_ms"] <= TARGET_RENDER_MS,
         )
     )
-    memory = results["memory"]["after"]
+    memory = results["memory"]
     checks.append(
         Check(
-            "memory after 1 min of load (PSS)",
-            f"{mb(memory['total'])} (peak {mb(results['memory']['peak']['total'])})",
+            "memory in and after 1 min of load (PSS)",
+            f"{mb(memory['peak']['total'])} highest (after: {mb(memory['after']['total'])})",
             f"≤ {mb(TARGET_PSS_BYTES)}",
-            memory["total"] <= TARGET_PSS_BYTES,
+            memory["peak"]["total"] <= TARGET_PSS_BYTES,
         )
     )
     soak = results.get("soak")
@@ -1181,7 +1190,7 @@ def report(results: dict, checks: list[Check]) -> str:
     out += ["", "Memory (PSS) of gunicorn and the django-q2 cluster"]
     samples = [
         ("after 1 min of load", results["memory"]["after"]),
-        ("peak during that minute", results["memory"]["peak"]),
+        ("highest sample (every 2 s)", results["memory"]["peak"]),
     ]
     if results.get("memory_after_soak"):
         samples.append(("after the soak", results["memory_after_soak"]))
