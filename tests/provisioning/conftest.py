@@ -1,0 +1,270 @@
+"""Fixtures of the provisioning tests: Debian bookworm containers booted with systemd-nspawn
+(scripts/provision-target), each in a network namespace of its own that reaches only this
+machine, and ansible-playbook runs against them over SSH.
+
+The tests need root and systemd-nspawn; without them they fail with a message, never skip.
+Containers, their network and their roots are removed even when a test fails.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSIBLE_DIR = ROOT / "ansible"
+PROVISION_TARGET = ROOT / "scripts" / "provision-target"
+VENV_BIN = Path(sys.executable).parent
+LOG_DIR = ROOT / "var" / "provisioning-run" / "logs"
+# Debian 12's Python, which the wheelhouse is built for.
+BOOKWORM_PYTHON = "3.11.2"
+RECAP = re.compile(
+    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
+    r"\s+failed=(?P<failed>\d+)",
+    re.M,
+)
+
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def require_root_and_nspawn() -> None:
+    if os.geteuid() != 0:
+        pytest.fail(
+            "The provisioning tests boot systemd-nspawn containers and make network namespaces: "
+            "run them as root (sudo scripts/test -m provisioning)."
+        )
+    if not shutil.which("ip"):
+        pytest.fail("The provisioning tests need iproute2 (`ip`).")
+
+
+def http_get(url: str, timeout: float = 10, headers: dict | None = None):
+    """(status, headers, body) of a GET, or (None, {}, b'') when nothing answers."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with _direct.open(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+    except (OSError, urllib.error.URLError):
+        return None, {}, b""
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    output: str
+    seconds: float
+    log: Path
+
+    def recap(self, host: str) -> dict:
+        for match in RECAP.finditer(self.output):
+            if match["host"] == host:
+                return {k: int(v) for k, v in match.groupdict().items() if k != "host"}
+        pytest.fail(f"no PLAY RECAP for {host} in the run (log: {self.log})\n{self.tail()}")
+
+    def changed_tasks(self) -> list[str]:
+        """Names of the tasks that reported a change (from the default callback's output)."""
+        tasks, current = [], None
+        for line in self.output.splitlines():
+            if line.startswith(("TASK [", "RUNNING HANDLER [")):
+                current = line.split("[", 1)[1].rsplit("]", 1)[0]
+            elif line.startswith("changed:") and current:
+                tasks.append(current)
+        return tasks
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+@dataclass
+class Target:
+    """One container with its inventory, and the playbook runs against it."""
+
+    name: str
+    index: int
+    inventory: Path
+    source: Path
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"10.231.{self.index}.2"
+
+    def url(self, path: str) -> str:
+        return f"http://{self.address}{path}"
+
+    def bytes_sent_to_target(self) -> int:
+        """Bytes this machine has sent into the container's only link (SSH: the playbooks)."""
+        return int(Path(f"/sys/class/net/bt{self.index}-h/statistics/tx_bytes").read_text())
+
+    def ssh(self, command: str, check: bool = True, timeout: float = 120) -> str:
+        result = subprocess.run(
+            [str(PROVISION_TARGET), "ssh", self.name, command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"in {self.name}: {command}\nexit {result.returncode}\n"
+                f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
+        return result.stdout
+
+    def playbook(self, playbook: str, *args: str, label: str = "", timeout: float = 900):
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        log = LOG_DIR / f"{self.name}-{label or Path(playbook).stem}.log"
+        env = {
+            **os.environ,
+            "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_HOST_KEY_CHECKING": "0",
+            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+        }
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(VENV_BIN / "ansible-playbook"), "-i", str(self.inventory), playbook, *args],
+            cwd=ANSIBLE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        seconds = time.monotonic() - started
+        output = result.stdout + result.stderr
+        log.write_text(output)
+        run = PlaybookRun(result.returncode, output, seconds, log)
+        self.timings[label or playbook] = round(seconds, 1)
+        return run
+
+    def converge(self, playbook: str, *args: str, label: str = "") -> PlaybookRun:
+        run = self.playbook(playbook, *args, label=label)
+        recap = run.recap(self.name)
+        if run.returncode != 0 or recap["failed"] or recap["unreachable"]:
+            pytest.fail(f"{playbook} failed on {self.name} (log: {run.log}):\n{run.tail()}")
+        return run
+
+    def wait_until_serving(self, path: str = "/healthz", seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        status = None
+        while time.monotonic() < deadline:
+            status, _, _ = http_get(self.url(path), timeout=5)
+            if status == 200:
+                return
+            time.sleep(1)
+        pytest.fail(f"{self.url(path)} answered {status} for {seconds} s")
+
+
+def snapshot_source(destination: Path) -> Path:
+    """A copy of what the release is built from, so that commits made while the tests run do
+    not change the release between two converges."""
+    for name in ("hub", "marketplace", "egov", "elearning"):
+        shutil.copytree(
+            ROOT / name, destination / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    for name in ("pyproject.toml", "requirements.txt"):
+        shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+def write_inventory(
+    path: Path, name: str, index: int, group: str, source: Path, requirements: Path
+) -> None:
+    key = subprocess.run(
+        [str(PROVISION_TARGET), "key"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    host = {
+        "ansible_host": f"10.231.{index}.2",
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": key,
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        "hub_app_allowed_hosts": ["balai.lan", "localhost", "127.0.0.1", f"10.231.{index}.2"],
+        "hub_app_source_dir": str(source),
+        "hub_app_requirements_file": str(requirements),
+    }
+    if group == "villages":
+        host |= {
+            "hub_app_village_code": "15.03.01.2021",
+            "balai_village_name": "Bukit Berantai",
+            "balai_hardware_profile": "pi4_2gb",
+            # The test's "second disk" is a directory: a container has no disk to mount.
+            "hub_backup_dir": "/srv/balai-backup",
+            "hub_backup_require_mount": False,
+        }
+    else:
+        host |= {"balai_hardware_profile": "server"}
+    inventory = {"all": {"children": {group: {"hosts": {name: host}}}}}
+    path.write_text(json.dumps(inventory, indent=2))
+
+
+def provision_target(*args: str, timeout: float = 1800) -> str:
+    result = subprocess.run(
+        [str(PROVISION_TARGET), *args], capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"scripts/provision-target {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def timings():
+    """Durations of the steps, printed at the end (docs/benchmarks.md takes them)."""
+    found: dict = {}
+    yield found
+    if found:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        (LOG_DIR / "timings.json").write_text(json.dumps(found, indent=2, sort_keys=True) + "\n")
+
+
+@contextlib.contextmanager
+def booted_target(timings: dict, name: str, index: int, variant: str, group: str):
+    """A container of the variant, booted, with an inventory naming it in the group."""
+    require_root_and_nspawn()
+    # A container left by an interrupted run goes first.
+    subprocess.run([str(PROVISION_TARGET), "down", name], capture_output=True, timeout=180)
+    work = Path(tempfile.mkdtemp(prefix="balai-provisioning-"))
+    target = None
+    try:
+        started = time.monotonic()
+        provision_target("root", variant)
+        timings[f"{variant}:cached_root_ready"] = round(time.monotonic() - started, 1)
+        source = snapshot_source(work / "source")
+        requirements = source / "requirements.txt"
+        inventory = work / "hosts.json"
+        write_inventory(inventory, name, index, group, source, requirements)
+        started = time.monotonic()
+        provision_target("up", name, str(index), variant)
+        timings[f"{variant}:container_boot"] = round(time.monotonic() - started, 1)
+        target = Target(name=name, index=index, inventory=inventory, source=source)
+        yield target
+    finally:
+        if target is not None:
+            timings.update({f"{variant}:{k}": v for k, v in target.timings.items()})
+        subprocess.run([str(PROVISION_TARGET), "down", name], capture_output=True, timeout=180)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def village_target(timings):
+    with booted_target(timings, "balai-test-village", 211, "village", "villages") as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def upstream_target(timings):
+    with booted_target(timings, "balai-test-upstream", 212, "upstream", "upstreams") as target:
+        yield target
