@@ -905,12 +905,18 @@ def create_soak_users(data_dir: Path, password: str) -> list[str]:
 
 SOAK_STATE = """
 import json
+from django.db.models import Count, Q
 from django_q.models import OrmQ, Task
+from hub.site.images import all_rendition_filters
 from hub.site.models import Announcement, BalaiImage, BalaiRendition
 failed = Task.objects.filter(success=False)
+specs = [f.spec for f in all_rendition_filters()]
+images = BalaiImage.objects.filter(title__startswith="Foto uji")
+made = Count("renditions", filter=Q(renditions__filter_spec__in=specs), distinct=True)
 print(json.dumps({
     "announcements": Announcement.objects.filter(title__startswith="Uji beban").count(),
-    "images": BalaiImage.objects.filter(title__startswith="Foto uji").count(),
+    "images": images.count(),
+    "images_missing_renditions": images.annotate(made=made).filter(made__lt=len(specs)).count(),
     "renditions": BalaiRendition.objects.filter(image__title__startswith="Foto uji").count(),
     "tasks_ok": Task.objects.filter(success=True).count(),
     "tasks_failed": failed.count(),
@@ -1231,7 +1237,8 @@ def report(results: dict, checks: list[Check]) -> str:
         out.append(
             f"saved: {soak['announcements_created']} announcements, {soak['images_uploaded']} "
             f"images; in the database: {db['announcements']} announcements, {db['images']} "
-            f"images, {db['renditions']} renditions; tasks ok {db['tasks_ok']}, failed "
+            f"images ({db.get('images_missing_renditions', '?')} without all their renditions), "
+            f"{db['renditions']} renditions; tasks failed "
             f"{db['tasks_failed']}; log: {soak['database_locked_in_log']} 'database is locked', "
             f"{soak['tracebacks_in_log']} tracebacks"
         )

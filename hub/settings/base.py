@@ -248,7 +248,7 @@ Q_CLUSTER = {
     "workers": env_int("HUB_Q_WORKERS", 1),
     "recycle": 200,
     # A worker that has decoded big photos is replaced after its task, not kept at 140 MB.
-    "max_rss": env_int("HUB_Q_MAX_RSS_KB", 110_000),
+    "max_rss": env_int("HUB_Q_MAX_RSS_KB", 100_000),
     "timeout": env_int("HUB_Q_TIMEOUT", 240),
     "retry": env_int("HUB_Q_TIMEOUT", 240) + 60,
     "max_attempts": 3,

@@ -292,6 +292,8 @@ class HomePage(Page):
         verbose_name = _("beranda")
 
     def get_context(self, request, *args, **kwargs):
+        from hub.core.pagecache import per_generation
+
         from .entries import home_entries
         from .selectors import agenda_upcoming, announcements_latest
 
@@ -299,8 +301,12 @@ class HomePage(Page):
         context["announcements"] = announcements_latest(limit=5)
         context["agenda"] = agenda_upcoming(limit=3)
         context["entries"] = home_entries()
-        context["announcement_index"] = AnnouncementIndexPage.objects.live().first()
-        context["agenda_index"] = AgendaIndexPage.objects.live().first()
+        context["announcement_index"] = per_generation(
+            "announcement_index", lambda: AnnouncementIndexPage.objects.live().first()
+        )
+        context["agenda_index"] = per_generation(
+            "agenda_index", lambda: AgendaIndexPage.objects.live().first()
+        )
         return context
 
 
