@@ -273,10 +273,6 @@ class AgendaItem(VillageNotice):
         if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("Waktu selesai tidak boleh sebelum mulai.")})
 
-    @property
-    def finishes_at(self):
-        return self.ends_at or self.starts_at
-
 
 class HomePage(Page):
     """The village home page (beranda): name, intro, latest announcements, upcoming agenda and

@@ -1,10 +1,6 @@
 """Background tasks of the village site, run by the django-q2 cluster."""
 
-import logging
-
 from .services import image_renditions_create
-
-logger = logging.getLogger(__name__)
 
 
 def image_renditions_task(image_id: int) -> int:
