@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from . import pagecache
 
 # Paths never cached nor given the public page policy: the admin and machine endpoints.
-PRIVATE_PREFIXES = ("/admin/", "/healthz", "/dokumen/", "/static/", "/media/")
+PRIVATE_PREFIXES = ("/admin/", "/healthz", "/dokumen/", "/static/", "/media/", "/sync/")
 
 # Villager pages load nothing from outside the hub; the policy makes that a browser-enforced rule.
 PUBLIC_CSP = (

@@ -73,6 +73,7 @@ CSRF_TRUSTED_ORIGINS = env_list("HUB_CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "hub.core",
     "hub.site",
+    "hub.sync",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
@@ -163,6 +164,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # The sync engine's content-addressed blobs; an S3-compatible storage can replace it upstream.
+    "sync_blobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "blobs"), "base_url": None},
+    },
 }
 WHITENOISE_MAX_AGE = 3600
 # Without nginx in front (scripts/run, a bare hub) Django serves media itself; Ansible turns this
@@ -282,3 +288,26 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Sync engine (hub/sync, docs/sync-protocol.md). Sizes in bytes, times in seconds.
+# The node code: on a village hub it is the Kemendagri village code (set by village_set_code);
+# the upstream names itself by its region code (two digits for a province, four for a kabupaten).
+SYNC_NODE_CODE = os.environ.get("HUB_NODE_CODE", "")
+SYNC_VILLAGE_CODE_FUNCTION = "hub.site.identity.village_code"
+SYNC_INTERVAL = env_int("HUB_SYNC_INTERVAL", 300)
+SYNC_SOON_DELAY = env_int("HUB_SYNC_SOON_DELAY", 20)
+SYNC_BATCH_MAX_BYTES = env_int("HUB_SYNC_BATCH_BYTES", 512 * 1024)
+SYNC_PAGE_MAX_BYTES = env_int("HUB_SYNC_PAGE_BYTES", 512 * 1024)
+SYNC_REQUEST_MAX_BYTES = env_int("HUB_SYNC_REQUEST_BYTES", 2 * 1024 * 1024)
+SYNC_BLOB_MAX_BYTES = env_int("HUB_SYNC_BLOB_BYTES", 2 * 1024 * 1024 * 1024)
+SYNC_BLOB_CHUNK_BYTES = env_int("HUB_SYNC_BLOB_CHUNK_BYTES", 1024 * 1024)
+SYNC_BLOB_PARTIAL_DIR = DATA_DIR / "blobs-partial"
+SYNC_BLOB_PARTIAL_MAX_AGE = env_int("HUB_SYNC_PARTIAL_MAX_AGE", 7 * 24 * 3600)
+# Requests older or newer than this (by the signer's clock) are refused as stale.
+SYNC_CLOCK_WINDOW = env_int("HUB_SYNC_CLOCK_WINDOW", 300)
+SYNC_HTTP_TIMEOUT = env_int("HUB_SYNC_HTTP_TIMEOUT", 60)
+# Monthly budget for the satellite link (0 = no limit) and the hours when big blobs may move.
+SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
+SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)
+SYNC_BULK_WINDOW = os.environ.get("HUB_SYNC_BULK_WINDOW", "")  # "22-05" (local hours), empty: any
+SYNC_BACKOFF_MAX = env_int("HUB_SYNC_BACKOFF_MAX", 3600)

@@ -15,6 +15,9 @@ class SiteConfig(AppConfig):
         from PIL import Image
 
         from . import checks, signal_handlers  # noqa: F401
+        from .sync import register_synced_models
+
+        register_synced_models()
 
         # Pillow refuses to decode beyond twice this, wherever an image comes from (uploads are
         # checked against the same number by their header first).

@@ -1,7 +1,6 @@
 """The village site: identity and settings, pages, announcements, agenda, images."""
 
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +22,8 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
+
+from hub.sync.records import SyncedRecord
 
 from .regions import format_village_code
 from .richtext import clean_rich_text
@@ -171,11 +172,11 @@ class VisibleQuerySet(SearchableQuerySetMixin, models.QuerySet):
         )
 
 
-class VillageNotice(index.Indexed, models.Model):
-    """Fields shared by announcements and agenda items: both are village-owned and will become
-    synced records, hence the UUID primary key from the first migration."""
+class VillageNotice(index.Indexed, SyncedRecord):
+    """Fields shared by announcements and agenda items. Both are synced records: a village's own
+    go up to the upstream; the upstream's (province or kabupaten notices) come down to the
+    villages of its region. Only the origin edits one."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(_("judul"), max_length=200)
     body = RichTextField(_("isi"), blank=True)
     image = models.ForeignKey(
@@ -230,7 +231,7 @@ class VillageNotice(index.Indexed, models.Model):
 
 class Announcement(VillageNotice):
     """A village announcement (pengumuman). Edited by village officials as a snippet; shown on
-    the home page and the announcement index. Village-owned; synced once the engine exists."""
+    the home page and the announcement index. Synced (see :class:`VillageNotice`)."""
 
     class Meta:
         verbose_name = _("pengumuman")
@@ -245,8 +246,7 @@ class Announcement(VillageNotice):
 
 class AgendaItem(VillageNotice):
     """A village event (kegiatan) with start, end and place. Edited by village officials as a
-    snippet; shown on the home page and the agenda. Village-owned; synced once the engine exists.
-    """
+    snippet; shown on the home page and the agenda. Synced (see :class:`VillageNotice`)."""
 
     starts_at = models.DateTimeField(_("mulai"))
     ends_at = models.DateTimeField(_("selesai"), null=True, blank=True)

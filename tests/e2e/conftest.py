@@ -161,8 +161,9 @@ class Hub:
         )
 
 
-def run_environment(data_dir: Path, port: int) -> dict[str, str]:
+def run_environment(data_dir: Path, port: int, extra: dict | None = None) -> dict[str, str]:
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.update(extra or {})
     env.update(
         PORT=str(port),
         HOST=HOST,
@@ -173,7 +174,9 @@ def run_environment(data_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
-def start_hub(data_dir: Path, log_path: Path, port: int | None = None) -> Hub:
+def start_hub(
+    data_dir: Path, log_path: Path, port: int | None = None, extra_env: dict | None = None
+) -> Hub:
     """Start scripts/run in its own process group and wait until /healthz answers 200."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -181,7 +184,7 @@ def start_hub(data_dir: Path, log_path: Path, port: int | None = None) -> Hub:
         process = subprocess.Popen(
             [str(RUN_SCRIPT)],
             cwd=ROOT,
-            env=run_environment(data_dir, port),
+            env=run_environment(data_dir, port, extra_env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,196 @@
+"""Applying changes from another node: the one code path for push, pull and bundles.
+
+Idempotent by ``rev``: a version no newer than the one held (or than its tombstone) is skipped,
+so a batch applied twice leaves the same state. A change the sender may not make (it is not the
+record's origin, or it would touch one of our own records) is refused and reported, and never
+blocks the rest: each record is applied in its own savepoint.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, models, transaction
+
+from . import blobs
+from .journal import applying, local_only
+from .models import BlobNeed, Tombstone
+from .registry import spec_for
+from .wire import WireError, field_from_wire
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ApplyResult:
+    applied: int = 0
+    skipped: int = 0
+    refused: list[dict] = field(default_factory=list)
+    needs: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "refused": self.refused,
+        }
+
+
+class Refused(Exception):
+    pass
+
+
+def _check_item(item: dict):
+    spec = spec_for(str(item.get("m", "")))
+    if spec is None:
+        raise Refused("unknown model")
+    try:
+        uid = uuid.UUID(str(item.get("id")))
+    except ValueError as exc:
+        raise Refused("bad id") from exc
+    origin, rev = item.get("o"), item.get("r")
+    if not isinstance(origin, str) or not origin or len(origin) > 10:
+        raise Refused("bad origin")
+    if not isinstance(rev, int) or isinstance(rev, bool) or rev < 1:
+        raise Refused("bad rev")
+    if item.get("v", 1) > spec.version:
+        raise Refused(f"schema version {item.get('v')} is newer than this hub's {spec.version}")
+    return spec, uid, origin, rev
+
+
+def sender_may_write(*, sender: str, origin: str, me: str, sender_is_upstream: bool) -> str | None:
+    """None when allowed, else the reason. A village may only send its own records; the
+    upstream relays any record except the receiving village's own."""
+    if origin == me:
+        return "record belongs to the receiving node"
+    if not sender_is_upstream and origin != sender:
+        return "sender is not the record's origin"
+    return None
+
+
+def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, result) -> None:
+    spec, uid, origin, rev = _check_item(item)
+    reason = sender_may_write(
+        sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
+    )
+    if reason:
+        raise Refused(reason)
+    model = spec.model
+    tomb = Tombstone.objects.filter(model=spec.label, uid=uid).first()
+    if tomb is not None and tomb.rev >= rev:
+        result.skipped += 1
+        return
+    obj = model._base_manager.filter(pk=uid).first()
+    if obj is not None and obj.origin != origin:
+        raise Refused("record has another origin here")
+    if obj is not None and obj.rev >= rev:
+        result.skipped += 1
+        return
+    if item.get("d"):
+        if obj is not None:
+            obj.rev = rev
+            with applying():
+                obj.delete()
+        else:
+            Tombstone.objects.update_or_create(
+                model=spec.label, uid=uid, defaults={"origin": origin, "rev": rev}
+            )
+        result.applied += 1
+        return
+    fields = item.get("f")
+    if not isinstance(fields, dict):
+        raise Refused("no fields")
+    if obj is None:
+        obj = model(pk=uid)
+    by_attname = {f.attname: f for f in spec.wire_fields()}
+    for attname, value in fields.items():
+        f = by_attname.get(attname)
+        if f is None:
+            continue  # a field this hub's schema does not have (a newer minor version)
+        setattr(obj, attname, field_from_wire(f, value))
+    obj.origin, obj.rev = origin, rev
+    for f in spec.wire_fields():
+        if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None:
+            target = getattr(obj, f.attname)
+            if target is not None and not f.related_model._base_manager.filter(pk=target).exists():
+                raise Refused(f"{f.name} refers to a record not here yet")
+    pending = []
+    refs = item.get("b") or {}
+    for name, adapter in spec.files.items():
+        ref = refs.get(name)
+        if ref is not None:
+            sha = blobs.validate_sha256(str(ref.get("sha256", "")))
+            if blobs.has(sha):
+                with blobs.open_blob(sha) as handle:
+                    adapter.attach(obj, name, ref, handle)
+            else:
+                adapter.attach(obj, name, ref, None)
+                pending.append((name, sha, ref))
+        else:
+            adapter.attach(obj, name, None, None)
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise Refused(f"invalid: {exc.messages[:3]}") from exc
+    with applying():
+        obj.save()
+    BlobNeed.objects.filter(model=spec.label, uid=uid).exclude(
+        field__in=[name for name, _sha, _ref in pending]
+    ).delete()
+    for name, sha, ref in pending:
+        BlobNeed.objects.update_or_create(
+            model=spec.label,
+            uid=uid,
+            field=name,
+            defaults={
+                "sha256": sha,
+                "size": int(ref.get("size") or 0),
+                "ref": ref,
+                "priority": spec.blob_priority,
+            },
+        )
+        result.needs += 1
+    result.applied += 1
+
+
+def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> ApplyResult:
+    """Apply a page or batch; call inside the transaction that also moves the checkpoint."""
+    result = ApplyResult()
+    for item in items:
+        try:
+            with transaction.atomic():
+                item_apply(
+                    item,
+                    sender=sender,
+                    me=me,
+                    sender_is_upstream=sender_is_upstream,
+                    result=result,
+                )
+        except (Refused, WireError, blobs.BlobError) as exc:
+            result.refused.append({"id": str(item.get("id", ""))[:40], "reason": str(exc)[:200]})
+        except (IntegrityError, ValidationError, ValueError, TypeError, DatabaseError) as exc:
+            logger.warning("sync: refused %s from %s: %s", item.get("id"), sender, exc)
+            result.refused.append({"id": str(item.get("id", ""))[:40], "reason": "not applicable"})
+    return result
+
+
+def blob_arrived(sha: str) -> int:
+    """Attach a blob that just arrived to every record waiting for it (local-only saves)."""
+    attached = 0
+    for need in BlobNeed.objects.filter(sha256=sha):
+        spec = spec_for(need.model)
+        obj = spec.model._base_manager.filter(pk=need.uid).first() if spec else None
+        if obj is not None:
+            adapter = spec.files.get(need.field)
+            if adapter is not None:
+                with transaction.atomic(), blobs.open_blob(sha) as handle, local_only():
+                    adapter.attach(obj, need.field, need.ref, handle)
+                    obj.save()
+                attached += 1
+        need.delete()
+    return attached
+
+
+def model_is_synced(model: type[models.Model]) -> bool:
+    return spec_for(model) is not None

@@ -1,0 +1,43 @@
+"""System checks for what breaks sync on a hub: no node key, a key others can read, no upstream
+pinned, a synced model nobody registered."""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from . import keys
+from .records import SyncedRecord
+from .registry import spec_for
+
+
+@register(Tags.models)
+def check_synced_models_registered(app_configs, **kwargs):
+    problems = []
+    for model in apps.get_models():
+        if issubclass(model, SyncedRecord) and spec_for(model) is None:
+            problems.append(
+                Error(
+                    f"{model._meta.label} is a SyncedRecord but is not registered",
+                    hint="call hub.sync.registry.register() from its AppConfig.ready()",
+                    id="balai.sync.E001",
+                )
+            )
+    return problems
+
+
+@register("balai_deploy", deploy=True)
+def check_node_key(app_configs, **kwargs):
+    path = keys.key_path()
+    if not path.exists():
+        return [
+            Warning(
+                f"no node key at {path}",
+                hint="run manage.py node_init (Ansible does it on provisioning)",
+                id="balai.sync.W001",
+            )
+        ]
+    if path.stat().st_mode & 0o077:
+        return [Error(f"{path} is readable by others; chmod 600", id="balai.sync.E002")]
+    if settings.HUB_ROLE == "upstream" and not settings.SYNC_NODE_CODE:
+        return [Error("HUB_NODE_CODE is not set on the upstream", id="balai.sync.E003")]
+    return []

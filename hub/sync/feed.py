@@ -1,0 +1,131 @@
+"""Reading the journal: push batches (a village's own changes) and feed pages (the upstream's
+changes for one village), coalesced to the latest version of each record and bounded in bytes."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from .identity import audience_prefixes
+from .models import JournalEntry, Tombstone
+from .registry import spec_for
+from .wire import dumps, record_to_wire, tombstone_to_wire
+
+CHUNK = 500
+
+
+@dataclass
+class Page:
+    after: int
+    to: int
+    items: list[bytes] = field(default_factory=list)
+    blob_refs: list[dict] = field(default_factory=list)
+    more: bool = False
+    raw_bytes: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+def _serialize_rows(rows) -> Iterator[tuple[int, bytes | None, list[dict]]]:
+    """(seq, encoded record or None, blob refs) for journal rows, loading records in bulk."""
+    by_model: dict[str, set] = {}
+    for row in rows:
+        by_model.setdefault(row.model, set()).add(row.uid)
+    objects = {}
+    tombs = {}
+    for label, uids in by_model.items():
+        spec = spec_for(label)
+        if spec is None:
+            continue
+        for obj in spec.model._base_manager.filter(pk__in=uids):
+            objects[(label, obj.pk)] = (spec, obj)
+        for tomb in Tombstone.objects.filter(model=label, uid__in=uids):
+            tombs[(label, tomb.uid)] = tomb
+    for row in rows:
+        key = (row.model, row.uid)
+        if key in objects:
+            spec, obj = objects[key]
+            data = record_to_wire(obj, spec)
+            refs = [
+                {
+                    **ref,
+                    "priority": spec.blob_priority,
+                    "model": spec.label,
+                    "uid": str(obj.pk),
+                    "field": name,
+                }
+                for name, ref in (data.get("b") or {}).items()
+                if ref
+            ]
+            yield row.seq, dumps(data), refs
+        elif key in tombs:
+            yield row.seq, dumps(tombstone_to_wire(tombs[key])), []
+        else:
+            yield row.seq, None, []
+
+
+def _page(queryset, *, after: int, max_bytes: int) -> Page:
+    page = Page(after=after, to=after)
+    seen: set = set()
+    cursor = after
+    while True:
+        rows = list(queryset.filter(seq__gt=cursor).order_by("seq")[:CHUNK])
+        if not rows:
+            return page
+        # rows of the same record inside this chunk: only the last one is serialized
+        last = {}
+        for row in rows:
+            last[(row.model, row.uid)] = row.seq
+        wanted = [
+            r for r in rows if last[(r.model, r.uid)] == r.seq and (r.model, r.uid) not in seen
+        ]
+        encoded = {seq: (data, refs) for seq, data, refs in _serialize_rows(wanted)}
+        for row in rows:
+            key = (row.model, row.uid)
+            if row.seq in encoded and key not in seen:
+                data, refs = encoded[row.seq]
+                if data is not None:
+                    if page.items and page.raw_bytes + len(data) > max_bytes:
+                        page.more = True
+                        return page
+                    page.items.append(data)
+                    page.blob_refs.extend(refs)
+                    page.raw_bytes += len(data) + 1
+                seen.add(key)
+            page.to = row.seq
+        cursor = rows[-1].seq
+        if len(rows) < CHUNK:
+            return page
+
+
+def push_batch(*, me: str, after: int, max_bytes: int) -> Page:
+    """Our own changes after the acknowledged seq."""
+    return _page(JournalEntry.objects.filter(origin=me), after=after, max_bytes=max_bytes)
+
+
+def feed_query(village_code: str):
+    return JournalEntry.objects.filter(audience__in=audience_prefixes(village_code)).exclude(
+        origin=village_code
+    )
+
+
+def feed_page(*, village_code: str, after: int, max_bytes: int) -> Page:
+    """The upstream's changes that concern one village."""
+    return _page(feed_query(village_code), after=after, max_bytes=max_bytes)
+
+
+def scope_page(*, prefix: str, after: int, max_bytes: int) -> Page:
+    """Every change whose audience lies within ``prefix`` (bundles for many villages)."""
+    audience = (
+        Q(audience="") | Q(audience__startswith=prefix) if prefix else Q(audience__isnull=False)
+    )
+    if prefix:
+        audience |= Q(audience__in=[prefix[:n] for n in (2, 4, 6) if n < len(prefix)])
+    return _page(JournalEntry.objects.filter(audience), after=after, max_bytes=max_bytes)
+
+
+def backlog(*, me: str, after: int) -> dict:
+    qs = JournalEntry.objects.filter(origin=me, seq__gt=after)
+    return {"records": qs.values("model", "uid").distinct().count()}

@@ -1,0 +1,59 @@
+"""Who this node is: its role and its code (the ``origin`` it writes on records it owns)."""
+
+import re
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from hub.core import pagecache
+
+VILLAGE_CODE_RE = re.compile(r"^\d{10}$")
+REGION_CODE_RE = re.compile(r"^(\d{2}|\d{4})$")
+
+
+class NodeNotConfigured(Exception):
+    pass
+
+
+def local_role() -> str:
+    return settings.HUB_ROLE
+
+
+def _village_code() -> str:
+    return import_string(settings.SYNC_VILLAGE_CODE_FUNCTION)() or ""
+
+
+def local_node_code() -> str:
+    """The village code on a village hub, the region code (``HUB_NODE_CODE``) on the upstream.
+
+    Read once per page-cache generation: setting the village code publishes a new generation.
+    """
+    if settings.SYNC_NODE_CODE:
+        return settings.SYNC_NODE_CODE
+    if local_role() != "village":
+        return ""
+    return pagecache.per_generation("sync-node-code", _village_code)
+
+
+def require_node_code() -> str:
+    code = local_node_code()
+    if local_role() == "village" and not VILLAGE_CODE_RE.match(code):
+        raise NodeNotConfigured(
+            "this hub has no village code yet: run `manage.py village_set_code KODE` first"
+        )
+    if local_role() == "upstream" and not REGION_CODE_RE.match(code):
+        raise NodeNotConfigured(
+            "the upstream needs HUB_NODE_CODE, its region code (2 digits for a province, "
+            "4 for a kabupaten)"
+        )
+    return code
+
+
+def upstream_region() -> str:
+    """The region an upstream serves: its own code (a code prefix)."""
+    return settings.SYNC_NODE_CODE
+
+
+def audience_prefixes(village_code: str) -> list[str]:
+    """Every audience a village belongs to: all, its province, kabupaten, kecamatan, itself."""
+    return ["", village_code[:2], village_code[:4], village_code[:6], village_code]

@@ -1,0 +1,120 @@
+"""Appending to the journal, in the transaction of the change it records.
+
+Three ways a synced record is written:
+- a local edit (admin, a service): only by the origin; ``rev`` goes up by one, a journal row;
+- applying a change from another node (:func:`applying`): the sender's ``rev`` is kept, a
+  journal row (the upstream relays it through its own feed);
+- a local-only touch (:func:`local_only`, e.g. attaching a blob that just arrived): no new
+  ``rev``, no journal row, because nothing the origin said has changed.
+"""
+
+import contextlib
+import threading
+
+from django.db import connection, transaction
+
+from .identity import local_node_code
+from .registry import spec_for
+
+_state = threading.local()
+
+# pg_advisory_xact_lock key: journal appends on PostgreSQL commit in seq order
+JOURNAL_LOCK_KEY = 0x42A1A1
+
+
+class NotOrigin(PermissionError):
+    """A node tried to change a record another node owns."""
+
+
+@contextlib.contextmanager
+def applying():
+    previous = getattr(_state, "mode", None)
+    _state.mode = "apply"
+    try:
+        yield
+    finally:
+        _state.mode = previous
+
+
+@contextlib.contextmanager
+def local_only():
+    previous = getattr(_state, "mode", None)
+    _state.mode = "local"
+    try:
+        yield
+    finally:
+        _state.mode = previous
+
+
+def _mode() -> str | None:
+    return getattr(_state, "mode", None)
+
+
+def journal_append(obj, spec, rev: int) -> None:
+    from .models import JournalEntry
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOURNAL_LOCK_KEY])
+    JournalEntry.objects.create(
+        model=spec.label,
+        uid=obj.pk,
+        rev=rev,
+        origin=obj.origin,
+        audience=spec.audience(obj),
+    )
+
+
+def record_save(obj, base_save, args, kwargs) -> None:
+    """``SyncedRecord.save``: the row and its journal entry in one transaction."""
+    spec = spec_for(type(obj))
+    mode = _mode()
+    if spec is None or mode == "local":
+        base_save(*args, **kwargs)
+        return
+    with transaction.atomic():
+        if mode != "apply":
+            me = local_node_code()
+            if not obj.origin:
+                obj.origin = me
+            elif obj.origin != me:
+                raise NotOrigin(
+                    f"{spec.label} {obj.pk} belongs to {obj.origin}; only its origin may change it"
+                )
+            obj.rev = (obj.rev or 0) + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "rev", "origin"}
+        base_save(*args, **kwargs)
+        journal_append(obj, spec, obj.rev)
+        if mode is None:
+            transaction.on_commit(_sync_soon)
+
+
+def _sync_soon():
+    from .scheduling import sync_soon
+
+    sync_soon()
+
+
+def record_deleted(obj) -> None:
+    """post_delete of a synced record (runs inside Django's deletion transaction)."""
+    from .models import Tombstone
+
+    spec = spec_for(type(obj))
+    mode = _mode()
+    if spec is None or mode == "local":
+        return
+    if mode != "apply":
+        me = local_node_code()
+        if obj.origin and obj.origin != me:
+            raise NotOrigin(f"{spec.label} {obj.pk} belongs to {obj.origin}; it cannot be deleted")
+        obj.origin = obj.origin or me
+        obj.rev = (obj.rev or 0) + 1
+        transaction.on_commit(_sync_soon)
+    Tombstone.objects.update_or_create(
+        model=spec.label,
+        uid=obj.pk,
+        defaults={"origin": obj.origin, "rev": obj.rev},
+    )
+    journal_append(obj, spec, obj.rev)

@@ -1,0 +1,28 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from hub.sync.selectors import sync_overview
+
+
+class Command(BaseCommand):
+    help = "Sync state: upstream, last good sync, backlog, recent runs, data used this month."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        overview = sync_overview()
+        if options["json"]:
+            self.stdout.write(json.dumps(overview, default=str, indent=2))
+            return
+        for key, value in overview.items():
+            if key == "runs":
+                self.stdout.write("runs:")
+                for run in value:
+                    self.stdout.write(
+                        f"  {run['started_at']:%Y-%m-%d %H:%M:%S} {run['outcome']:8} "
+                        f"↑{run['bytes_up']} B ↓{run['bytes_down']} B {run['error'][:80]}"
+                    )
+            else:
+                self.stdout.write(f"{key}: {value}")

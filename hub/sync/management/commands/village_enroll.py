@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hub.sync.services import EnrollmentError, village_enroll
+
+
+class Command(BaseCommand):
+    help = "Upstream: enroll a village hub by its code and public key (or re-key it)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("code", help="the village's ten-digit Kemendagri code")
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--public-key", help="ed25519:… as printed by node_init")
+        group.add_argument("--public-key-file", help="a file holding that key")
+
+    def handle(self, *args, code, public_key, public_key_file, **options):
+        if public_key_file:
+            try:
+                public_key = Path(public_key_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise CommandError(f"{public_key_file}: {exc.strerror}") from exc
+        try:
+            node, created = village_enroll(code=code, public_key=public_key)
+        except EnrollmentError as exc:
+            raise CommandError(str(exc)) from exc
+        verb = "didaftarkan / enrolled" if created else "diperbarui / updated"
+        self.stdout.write(f"{node.code}: {verb}")

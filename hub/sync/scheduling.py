@@ -1,0 +1,57 @@
+"""The django-q2 schedules: a sync every ``SYNC_INTERVAL`` seconds, one soon after local
+changes, and daily housekeeping. Made idempotently after migrations."""
+
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from .tasks import HOUSEKEEPING_NAME, SCHEDULE_NAME, SOON_NAME
+
+_last_soon = 0.0
+
+
+def schedules_ensure() -> None:
+    from django_q.models import Schedule
+
+    minutes = max(1, settings.SYNC_INTERVAL // 60)
+    if settings.HUB_ROLE == "village":
+        Schedule.objects.update_or_create(
+            name=SCHEDULE_NAME,
+            defaults={
+                "func": "hub.sync.tasks.sync_task",
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
+        )
+    Schedule.objects.update_or_create(
+        name=HOUSEKEEPING_NAME,
+        defaults={
+            "func": "hub.sync.tasks.sync_housekeeping_task",
+            "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+        },
+    )
+
+
+def sync_soon() -> None:
+    """Ask for a sync ``SYNC_SOON_DELAY`` seconds from now (once, however many saves)."""
+    global _last_soon
+    if settings.HUB_ROLE != "village" or time.monotonic() - _last_soon < settings.SYNC_SOON_DELAY:
+        return
+    _last_soon = time.monotonic()
+    from django_q.models import Schedule
+
+    next_run = timezone.now() + timezone.timedelta(seconds=settings.SYNC_SOON_DELAY)
+    if not Schedule.objects.filter(name=SOON_NAME, next_run__gt=timezone.now()).exists():
+        Schedule.objects.update_or_create(
+            name=SOON_NAME,
+            defaults={
+                "func": "hub.sync.tasks.sync_task",
+                "args": "'soon'",
+                "schedule_type": Schedule.ONCE,
+                "repeats": 1,
+                "next_run": next_run,
+            },
+        )

@@ -1,0 +1,77 @@
+"""Reads for the sync page and ``sync_status``."""
+
+from django.conf import settings
+from django.db.models import Count, Sum
+
+from .identity import local_node_code
+from .models import BlobNeed, BlobUpload, JournalEntry, Node, SyncRun, SyncState
+
+
+def link_state(state: SyncState) -> str:
+    if not state.upstream_url:
+        return "unconfigured"
+    if state.last_attempt_at is None:
+        return "never"
+    if state.failures:
+        return "down"
+    return "up"
+
+
+def backlog_figures(me: str, after: int) -> dict:
+    rows = JournalEntry.objects.filter(origin=me, seq__gt=after)
+    figures = rows.aggregate(n=Count("seq"))
+    records = rows.values("model", "uid").distinct().count() if figures["n"] else 0
+    uploads = BlobUpload.objects.aggregate(n=Count("id"), size=Sum("size"))
+    return {
+        "records": records,
+        "blobs": uploads["n"] or 0,
+        "blob_bytes": uploads["size"] or 0,
+    }
+
+
+def sync_overview(runs: int = 10) -> dict:
+    from .client import month_bytes
+
+    me = local_node_code()
+    overview = {"role": settings.HUB_ROLE, "node": me or "—"}
+    if settings.HUB_ROLE == "upstream":
+        overview["villages"] = Node.objects.filter(revoked_at__isnull=True).count()
+        overview["revoked"] = Node.objects.filter(revoked_at__isnull=False).count()
+        overview["feed_seq"] = (
+            JournalEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        )
+    state = SyncState.load()
+    needs = BlobNeed.objects.aggregate(n=Count("id"), size=Sum("size"))
+    overview.update(
+        {
+            "upstream": state.upstream_url or "—",
+            "link": link_state(state),
+            "last_success_at": state.last_success_at,
+            "last_attempt_at": state.last_attempt_at,
+            "next_attempt_at": state.next_attempt_at,
+            "last_error": state.last_error,
+            "push_seq": state.push_seq,
+            "pull_cursor": state.pull_cursor,
+            "backlog": backlog_figures(me, state.push_seq),
+            "waiting_downloads": {"blobs": needs["n"] or 0, "bytes": needs["size"] or 0},
+            "month_bytes": month_bytes(),
+            "month_budget": settings.SYNC_MONTHLY_BUDGET_BYTES or None,
+            "runs": list(
+                SyncRun.objects.values(
+                    "started_at",
+                    "finished_at",
+                    "trigger",
+                    "outcome",
+                    "bytes_up",
+                    "bytes_down",
+                    "records_up",
+                    "records_down",
+                    "blobs_up",
+                    "blobs_down",
+                    "refused",
+                    "error",
+                )[:runs]
+            ),
+        }
+    )
+    return overview

@@ -1,0 +1,36 @@
+"""django-q2 tasks of the sync engine: the scheduled run, the run soon after local changes,
+and housekeeping. They parse nothing and call one service each."""
+
+import logging
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_NAME = "balai-sync"
+SOON_NAME = "balai-sync-soon"
+HOUSEKEEPING_NAME = "balai-sync-housekeeping"
+
+
+def sync_task(trigger: str = "schedule"):
+    """Run a sync if this hub has an upstream pinned; quietly nothing otherwise."""
+    from .client import NotConfigured, sync_run
+    from .identity import NodeNotConfigured
+
+    if settings.HUB_ROLE != "village":
+        return None
+    try:
+        run = sync_run(trigger=trigger)
+    except (NotConfigured, NodeNotConfigured) as exc:
+        logger.info("sync: not configured yet: %s", exc)
+        return None
+    return run.outcome if run else "skipped"
+
+
+def sync_housekeeping_task():
+    from . import blobs
+    from .views import housekeeping_nonces
+
+    removed = blobs.cleanup_partials()
+    nonces = housekeeping_nonces() if settings.HUB_ROLE == "upstream" else 0
+    return {"partials": removed, "nonces": nonces}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sync"
+urlpatterns = [
+    path("push", views.push, name="push"),
+    path("changes", views.changes, name="changes"),
+    path("blobs/missing", views.blobs_missing, name="blobs_missing"),
+    path("blobs/<str:sha256>", views.blob, name="blob"),
+]

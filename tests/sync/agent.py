@@ -1,0 +1,180 @@
+"""A test agent: a Django process of one node (village or upstream) that takes JSON commands on
+stdin, one per line, and answers one JSON line each. Started by :mod:`tests.sync.nodes` with the
+node's environment, so it works on that node's real database and data directory.
+
+It exists so a test can drive hundreds of sync cycles without paying Django's start-up for each.
+"""
+
+import io
+import json
+import sys
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.utils import timezone  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from hub.sync import client  # noqa: E402
+from hub.sync.models import SyncState, Tombstone  # noqa: E402
+from hub.sync.registry import all_specs, spec_for  # noqa: E402
+from hub.sync.wire import content_hash, record_to_wire  # noqa: E402
+
+
+def _image(seed: int, size: int = 64):
+    from django.core.files.images import ImageFile
+
+    from hub.site.models import BalaiImage
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), ((seed * 37) % 256, (seed * 91) % 256, seed % 256)).save(
+        buffer, "PNG"
+    )
+    buffer.seek(0)
+    image = BalaiImage(title=f"gambar {seed}")
+    image.file = ImageFile(buffer, name=f"gambar-{seed}.png")
+    image._set_image_file_metadata()
+    image._set_file_hash()
+    image.save()
+    return image
+
+
+def op_create(model="site.announcement", n=1, prefix="rec", image=False, image_px=64):
+    spec = spec_for(model)
+    ids = []
+    for i in range(n):
+        fields = {"title": f"{prefix} {i}", "body": f"<p>{prefix} isi {i}</p>"}
+        if model == "site.agendaitem":
+            fields["starts_at"] = timezone.now() + timezone.timedelta(days=1 + i % 30)
+        if image:
+            fields["image"] = _image(hash((prefix, i)) % 100000, image_px)
+        obj = spec.model(**fields)
+        obj.save()
+        ids.append(str(obj.pk))
+    return {"ids": ids}
+
+
+def op_edit(ids, model="site.announcement", suffix="*"):
+    spec = spec_for(model)
+    for obj in spec.model.objects.filter(pk__in=ids):
+        obj.title = (obj.title + suffix)[:200]
+        obj.save()
+    return {"edited": len(ids)}
+
+
+def op_delete(ids, model="site.announcement"):
+    spec = spec_for(model)
+    deleted = 0
+    for obj in spec.model.objects.filter(pk__in=ids):
+        obj.delete()
+        deleted += 1
+    return {"deleted": deleted}
+
+
+def op_sync(attempts=1, timeout=120):
+    """sync_run until it succeeds or ``attempts`` runs have failed."""
+    results = []
+    deadline = time.monotonic() + timeout
+    while len(results) < attempts and time.monotonic() < deadline:
+        run = client.sync_run(trigger="test", force=True)
+        if run is None:  # the cluster holds the lock
+            time.sleep(0.2)
+            continue
+        results.append(
+            {
+                k: getattr(run, k)
+                for k in (
+                    "outcome",
+                    "error",
+                    "bytes_up",
+                    "bytes_down",
+                    "records_up",
+                    "records_down",
+                    "blobs_up",
+                    "blobs_down",
+                    "refused",
+                )
+            }  # fmt: skip
+        )
+        if run.outcome == "ok":
+            break
+    return {"runs": results, "ok": bool(results) and results[-1]["outcome"] == "ok"}
+
+
+def op_dump(origin=None):
+    """Content hash of every synced record (and tombstone), by model and id."""
+    out = {}
+    for spec in all_specs():
+        rows = {}
+        qs = spec.model._base_manager.all()
+        if origin:
+            qs = qs.filter(origin=origin)
+        for obj in qs:
+            data = record_to_wire(obj, spec)
+            data["b"] = {k: (v or {}).get("sha256") for k, v in (data.get("b") or {}).items()}
+            rows[str(obj.pk)] = content_hash(data)
+        out[spec.label] = rows
+    out["tombstones"] = {
+        f"{t.model}:{t.uid}": t.rev
+        for t in Tombstone.objects.all()
+        if not origin or t.origin == origin
+    }
+    return out
+
+
+def op_state():
+    state = SyncState.load()
+    from hub.sync.models import BlobNeed, BlobUpload, JournalEntry
+
+    return {
+        "push_seq": state.push_seq,
+        "pull_cursor": state.pull_cursor,
+        "failures": state.failures,
+        "clock_offset": state.clock_offset,
+        "journal": JournalEntry.objects.count(),
+        "blob_needs": BlobNeed.objects.count(),
+        "blob_uploads": BlobUpload.objects.count(),
+    }
+
+
+def op_exec(code):
+    scope = {"result": None}
+    exec(code, scope)  # noqa: S102 - test agent, code from the test itself
+    return {"result": scope["result"]}
+
+
+OPS = {
+    "create": op_create,
+    "edit": op_edit,
+    "delete": op_delete,
+    "sync": op_sync,
+    "dump": op_dump,
+    "state": op_state,
+    "exec": op_exec,
+}
+
+
+def main():
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        command = json.loads(line)
+        op = OPS[command.pop("op")]
+        try:
+            answer = {"ok": True, "value": op(**command)}
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            answer = {"ok": False, "error": repr(exc), "traceback": traceback.format_exc()}
+        print(json.dumps(answer, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    uuid.uuid4()
+    main()
