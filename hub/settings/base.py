@@ -226,6 +226,8 @@ WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}
 WAGTAILIMAGES_WEBP_QUALITY = 70
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "ods", "txt", "csv"]
+# Wagtail's background tasks: immediate, but search indexing in bulk while sync applies batches.
+TASKS = {"default": {"BACKEND": "hub.core.tasks_backend.HubTaskBackend"}}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_FINDERS: list = []
 WAGTAIL_ENABLE_UPDATE_CHECK = False

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 
+from hub.core.tasks_backend import deferred_search_index
+
 from . import blobs
 from .journal import applying, local_only
 from .models import BlobNeed, Tombstone
@@ -157,6 +159,14 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
 def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> ApplyResult:
     """Apply a page or batch; call inside the transaction that also moves the checkpoint."""
     result = ApplyResult()
+    with deferred_search_index():
+        _apply_items(
+            items, sender=sender, me=me, sender_is_upstream=sender_is_upstream, result=result
+        )
+    return result
+
+
+def _apply_items(items, *, sender, me, sender_is_upstream, result) -> None:
     for item in items:
         try:
             with transaction.atomic():
@@ -172,7 +182,6 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
         except (IntegrityError, ValidationError, ValueError, TypeError, DatabaseError) as exc:
             logger.warning("sync: refused %s from %s: %s", item.get("id"), sender, exc)
             result.refused.append({"id": str(item.get("id", ""))[:40], "reason": "not applicable"})
-    return result
 
 
 def blob_arrived(sha: str) -> int:

@@ -24,10 +24,9 @@ from django.utils import timezone
 
 from . import blobs, keys
 from .apply import blob_arrived, changes_apply
-from .feed import backlog, push_batch
+from .feed import backlog, ingest_refs, push_batch
 from .identity import require_node_code
 from .models import BlobNeed, BlobUpload, SyncRun, SyncState
-from .registry import spec_for
 from .signing import (
     HEADER_NODE,
     HEADER_NONCE,
@@ -133,7 +132,12 @@ class Upstream:
                     preload_content=True, redirect=False,
                 )  # fmt: skip
             except urllib3.exceptions.HTTPError as exc:
-                raise LinkDown(f"link down: {exc.__class__.__name__}") from exc
+                if attempt == 1:
+                    # a kept-alive connection the other end (or a NAT) dropped meanwhile:
+                    # once more on a new connection, with a new nonce
+                    pool().clear()
+                    continue
+                raise LinkDown(f"link down: {exc.__class__.__name__}: {exc}") from exc
             data = response.data
             self._count(len(body) + 400, len(data) + 300)
             self.verify(response, nonce, data)
@@ -297,24 +301,10 @@ def in_bulk_window(now=None) -> bool:
 
 
 def _ingest_upload_refs(refs: list[dict]) -> None:
-    """Copy (hard-link where possible) the files of pushed records into the blob store."""
-    for ref in refs:
-        sha = ref.get("sha256")
-        if not sha:
-            continue
-        if not blobs.has(sha):
-            spec = spec_for(ref["model"])
-            obj = spec.model._base_manager.filter(pk=ref["uid"]).first() if spec else None
-            if obj is None:
-                continue
-            try:
-                with spec.files[ref["field"]].open(obj, ref["field"]) as handle:
-                    blobs.put_stream(handle, expected_sha=sha)
-            except (OSError, blobs.BlobError) as exc:
-                logger.warning("sync: file of %s %s unreadable: %s", ref["model"], ref["uid"], exc)
-                continue
+    """Copy the files of pushed records into the blob store and queue them for upload."""
+    for ref in ingest_refs(refs):
         BlobUpload.objects.get_or_create(
-            sha256=sha,
+            sha256=ref["sha256"],
             defaults={"size": int(ref.get("size") or 0), "priority": ref.get("priority", 5)},
         )
 

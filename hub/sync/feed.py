@@ -1,17 +1,20 @@
 """Reading the journal: push batches (a village's own changes) and feed pages (the upstream's
 changes for one village), coalesced to the latest version of each record and bounded in bytes."""
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from . import blobs
 from .identity import audience_prefixes
 from .models import JournalEntry, Tombstone
 from .registry import spec_for
 from .wire import dumps, record_to_wire, tombstone_to_wire
 
 CHUNK = 500
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -129,3 +132,29 @@ def scope_page(*, prefix: str, after: int, max_bytes: int) -> Page:
 def backlog(*, me: str, after: int) -> dict:
     qs = JournalEntry.objects.filter(origin=me, seq__gt=after)
     return {"records": qs.values("model", "uid").distinct().count()}
+
+
+def ingest_refs(refs: list[dict]) -> list[dict]:
+    """Make sure the files behind these blob refs are in the blob store (hard-linked or copied
+    from where the domain keeps them), so the other side can fetch them by hash. Returns the
+    refs whose blob is now in the store."""
+    from .registry import spec_for
+
+    stored = []
+    for ref in refs:
+        sha = ref.get("sha256")
+        if not sha:
+            continue
+        if not blobs.has(sha):
+            spec = spec_for(ref["model"])
+            obj = spec.model._base_manager.filter(pk=ref["uid"]).first() if spec else None
+            if obj is None:
+                continue
+            try:
+                with spec.files[ref["field"]].open(obj, ref["field"]) as handle:
+                    blobs.put_stream(handle, expected_sha=sha)
+            except (OSError, blobs.BlobError) as exc:
+                logger.warning("sync: file of %s %s unreadable: %s", ref["model"], ref["uid"], exc)
+                continue
+        stored.append(ref)
+    return stored

@@ -147,6 +147,8 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("sinkronisasi")
+        verbose_name_plural = _("sinkronisasi")
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.outcome}"

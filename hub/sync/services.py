@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import blobs, keys
 from .apply import blob_arrived, changes_apply
-from .feed import feed_page
+from .feed import feed_page, ingest_refs
 from .identity import VILLAGE_CODE_RE, require_node_code
 from .models import BlobNeed, Node, SyncState
 from .wire import WireError, decode_page, encode_page
@@ -104,6 +104,8 @@ def _heartbeat_clean(data) -> dict:
 
 def _feed_payload(*, node: Node, after: int, header: dict) -> bytes:
     page = feed_page(village_code=node.code, after=after, max_bytes=settings.SYNC_PAGE_MAX_BYTES)
+    if page.blob_refs:
+        ingest_refs(page.blob_refs)
     header["page"] = {"after": after, "to": page.to, "more": page.more, "count": page.count}
     header["time"] = int(time.time())
     return encode_page(header, page.items)

@@ -20,7 +20,8 @@ def sync_task(trigger: str = "schedule"):
     if settings.HUB_ROLE != "village":
         return None
     try:
-        run = sync_run(trigger=trigger)
+        # a person asked (the admin's button): now, whatever the backoff says
+        run = sync_run(trigger=trigger, force=trigger == "manual")
     except (NotConfigured, NodeNotConfigured) as exc:
         logger.info("sync: not configured yet: %s", exc)
         return None

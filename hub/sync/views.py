@@ -70,10 +70,15 @@ def signed_endpoint(view):
         if len(nonce) > 32 or len(node_code) > 10 or len(signature) > 100:
             return error(400, "malformed", "malformed signature headers")
         try:
+            if len(stamp) > 20:
+                raise ValueError  # far beyond any clock, and would overflow the check below
             stamp = int(stamp)
         except ValueError:
             return error(400, "malformed", "X-Balai-Time is not a number", nonce)
-        length = int(request.headers.get("Content-Length") or 0)
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            return error(400, "malformed", "Content-Length is not a number", nonce)
         limit = settings.SYNC_REQUEST_MAX_BYTES
         if length > limit:
             return error(413, "too_large", f"body over {limit} bytes", nonce)
@@ -143,7 +148,7 @@ def changes(request):
 def blobs_missing(request):
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested beyond the parser
         return error(400, "bad_request", "not JSON")
     wanted = data.get("sha256") if isinstance(data, dict) else None
     if not isinstance(wanted, list) or len(wanted) > 1000:

@@ -517,6 +517,8 @@ def stored(store):
     return sha
 
 
+# Tests reading a response are django_db: closing it fires request_finished, which closes
+# database connections.
 def body_of(response) -> bytes:
     try:
         return b"".join(response.streaming_content)
@@ -524,6 +526,7 @@ def body_of(response) -> bytes:
         response.close()
 
 
+@pytest.mark.django_db
 def test_blob_response_full(stored):
     # given
     request = RequestFactory().get(f"/blobs/{stored}")
@@ -542,6 +545,7 @@ def test_blob_response_full(stored):
     assert "Content-Range" not in response
 
 
+@pytest.mark.django_db
 def test_blob_response_range(stored):
     # given
     request = RequestFactory().get(f"/blobs/{stored}", headers={"Range": "bytes=1000-2999"})
@@ -556,6 +560,7 @@ def test_blob_response_range(stored):
     assert body_of(response) == DATA[1000:3000]
 
 
+@pytest.mark.django_db
 def test_blob_response_resume_to_end(stored):
     # given
     request = RequestFactory().get(
@@ -571,6 +576,7 @@ def test_blob_response_resume_to_end(stored):
     assert body_of(response) == DATA[5000:]
 
 
+@pytest.mark.django_db
 def test_blob_response_unsatisfiable(stored):
     # given
     request = RequestFactory().get(f"/blobs/{stored}", headers={"Range": f"bytes={len(DATA)}-"})
@@ -583,6 +589,7 @@ def test_blob_response_unsatisfiable(stored):
     assert response["Content-Range"] == f"bytes */{len(DATA)}"
 
 
+@pytest.mark.django_db
 def test_blob_response_missing(store):
     # given
     sha = sha_of(b"not here")
@@ -596,6 +603,7 @@ def test_blob_response_missing(store):
     assert missing["Cache-Control"] == "no-store"
 
 
+@pytest.mark.django_db
 def test_blob_response_if_range_mismatch_sends_everything(stored):
     # given
     request = RequestFactory().get(
@@ -611,6 +619,7 @@ def test_blob_response_if_range_mismatch_sends_everything(stored):
     assert body_of(response) == DATA
 
 
+@pytest.mark.django_db
 def test_blob_response_head(stored):
     # given
     full = RequestFactory().head(f"/blobs/{stored}")
@@ -631,6 +640,7 @@ def test_blob_response_head(stored):
     assert body_of(ranged_response) == b""
 
 
+@pytest.mark.django_db
 def test_blob_response_refuses_other_methods(stored):
     # when
     response = blob_response(RequestFactory().post(f"/blobs/{stored}"), stored)
@@ -639,6 +649,7 @@ def test_blob_response_refuses_other_methods(stored):
     assert response.status_code == 405
 
 
+@pytest.mark.django_db
 def test_blob_response_from_a_remote_storage(memory_store):
     # given
     sha, _ = memory_store.put_stream(io.BytesIO(DATA))

@@ -1,0 +1,44 @@
+"""Admin registration: the sync page under "Sinkronisasi", and its two permissions in the group
+editor so a village can let an official see the link (and press "sync now") without making them
+a superuser."""
+
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import admin_views
+
+
+class SyncMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.VIEW_PERMISSION)
+
+
+@hooks.register("register_admin_urls")
+def register_sync_urls():
+    return [
+        path("sync/", admin_views.status, name="sync_admin_status"),
+        path("sync/now/", admin_views.sync_now, name="sync_admin_now"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_sync_menu_item():
+    # just above Reports (9000) and Settings (10000): an official's check, not daily editing
+    return SyncMenuItem(
+        _("Sinkronisasi"),
+        reverse("sync_admin_status"),
+        name="sinkronisasi",
+        icon_name="rotate",
+        order=8900,
+    )
+
+
+@hooks.register("register_permissions")
+def register_sync_permissions():
+    return Permission.objects.filter(
+        content_type__app_label="sync",
+        codename__in=["view_syncrun", "add_syncrun"],
+    )
