@@ -69,4 +69,37 @@ prepare_data_dir() {
   export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-hub.settings.main}"
 }
 
+# PostgreSQL for the upstream role (scripts/test, scripts/bench sync): nothing to do when
+# HUB_TEST_PG_HOST is set; otherwise install, create and start the local Debian cluster as
+# needed, make the balai_test role and export HUB_TEST_PG_HOST/PORT/USER/PASSWORD.
+setup_test_postgres() {
+  [ -n "${HUB_TEST_PG_HOST:-}" ] && return 0
+  local cluster ver pg_ver pg_name pg_port pg_status
+  if ! command -v pg_lsclusters >/dev/null 2>&1; then
+    apt_install postgresql
+  fi
+  cluster=$(pg_lsclusters --no-header 2>/dev/null | head -n1)
+  if [ -z "$cluster" ]; then
+    ver=$(ls /usr/lib/postgresql | sort -V | tail -n1)
+    say "creating PostgreSQL $ver cluster"
+    as_root pg_createcluster "$ver" main >/dev/null
+    cluster=$(pg_lsclusters --no-header | head -n1)
+  fi
+  read -r pg_ver pg_name pg_port pg_status _ <<<"$cluster"
+  if [ "$pg_status" != online ]; then
+    say "starting PostgreSQL $pg_ver/$pg_name"
+    as_root pg_ctlcluster "$pg_ver" "$pg_name" start || die "PostgreSQL $pg_ver/$pg_name did not start"
+  fi
+  export HUB_TEST_PG_HOST=127.0.0.1 HUB_TEST_PG_PORT="$pg_port"
+  export HUB_TEST_PG_USER=balai_test HUB_TEST_PG_PASSWORD=balai_test
+  as_root runuser -u postgres -- psql -q -p "$pg_port" -v ON_ERROR_STOP=1 >/dev/null <<'SQL' \
+    || die "could not create the PostgreSQL test role"
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'balai_test') THEN
+    CREATE ROLE balai_test LOGIN CREATEDB PASSWORD 'balai_test';
+  END IF;
+END $$;
+SQL
+}
+
 manage() { "$PY" "$BALAI_ROOT/manage.py" "$@"; }

@@ -220,6 +220,12 @@ class VillageNotice(index.Indexed, SyncedRecord):
 
     def clean(self):
         super().clean()
+        if not self.is_local:
+            # one writer per record: a notice from the province or kabupaten is changed there
+            raise ValidationError(
+                _("Pengumuman ini dari %(origin)s dan hanya dapat diubah di sana.")
+                % {"origin": self.origin}
+            )
         self.body = clean_rich_text(self.body)
         if self.expires_at and self.publish_at and self.expires_at <= self.publish_at:
             raise ValidationError({"expires_at": _("Waktu berakhir harus sesudah waktu terbit.")})

@@ -1,6 +1,9 @@
 """Admin registration: announcements and agenda as snippets."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -61,3 +64,17 @@ class VillageNewsGroup(SnippetViewSetGroup):
 
 
 register_snippet(VillageNewsGroup)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_others_records(request, instances):
+    """A synced notice from the upstream is deleted there, not on the village hub."""
+    foreign = [obj for obj in instances if not getattr(obj, "is_local", True)]
+    if foreign:
+        messages.error(
+            request,
+            _("%(title)s berasal dari %(origin)s dan hanya dapat dihapus di sana.")
+            % {"title": foreign[0], "origin": foreign[0].origin},
+        )
+        return redirect(request.META.get("HTTP_REFERER") or "wagtailadmin_home")
+    return None

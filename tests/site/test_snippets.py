@@ -127,3 +127,27 @@ def test_oversized_request_body_is_refused(editor_client):
     )
     assert response.status_code == 400
     assert not Announcement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_notice_from_the_upstream_cannot_be_edited_or_deleted_here(admin_client, village):
+    from hub.site.models import Announcement
+    from hub.sync.journal import applying
+
+    # given an announcement that came down from the province (origin 15)
+    notice = Announcement(title="Dari provinsi", origin="15", rev=3)
+    with applying():
+        notice.save()
+    edit_url = f"/admin/snippets/site/announcement/edit/{notice.pk}/"
+    # when an official tries to change it
+    response = admin_client.post(edit_url, {"title": "Diubah di desa", "category": "umum"})
+    # then the form refuses with a clear message and nothing changed
+    assert response.status_code == 200
+    assert "hanya dapat diubah di sana" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.title == "Dari provinsi" and notice.rev == 3
+    # when they try to delete it
+    response = admin_client.post(f"/admin/snippets/site/announcement/delete/{notice.pk}/")
+    # then it is refused and still there
+    assert response.status_code == 302
+    assert Announcement.objects.filter(pk=notice.pk).exists()
