@@ -10,7 +10,11 @@ bind = os.environ.get(
     "HUB_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 workers = int(os.environ.get("HUB_WEB_WORKERS", "2"))
-threads = int(os.environ.get("HUB_WEB_THREADS", "1"))
+# The upstream keeps villages' connections alive between the requests of a sync (gthread); a
+# village hub's sync workers need no threads.
+threads = int(
+    os.environ.get("HUB_WEB_THREADS", "2" if os.environ.get("HUB_ROLE") == "upstream" else "1")
+)
 preload_app = True
 timeout = int(os.environ.get("HUB_WEB_TIMEOUT", "30"))
 graceful_timeout = 10

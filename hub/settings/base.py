@@ -298,8 +298,10 @@ SYNC_NODE_CODE = os.environ.get("HUB_NODE_CODE", "")
 SYNC_VILLAGE_CODE_FUNCTION = "hub.site.identity.village_code"
 SYNC_INTERVAL = env_int("HUB_SYNC_INTERVAL", 300)
 SYNC_SOON_DELAY = env_int("HUB_SYNC_SOON_DELAY", 20)
-SYNC_BATCH_MAX_BYTES = env_int("HUB_SYNC_BATCH_BYTES", 512 * 1024)
-SYNC_PAGE_MAX_BYTES = env_int("HUB_SYNC_PAGE_BYTES", 512 * 1024)
+# raw NDJSON per batch/page (zstd makes ~1/7 of it): big enough that 10,000 records are two
+# round trips, small enough that a cut re-sends a few hundred KB at most
+SYNC_BATCH_MAX_BYTES = env_int("HUB_SYNC_BATCH_BYTES", 2 * 1024 * 1024)
+SYNC_PAGE_MAX_BYTES = env_int("HUB_SYNC_PAGE_BYTES", 2 * 1024 * 1024)
 SYNC_REQUEST_MAX_BYTES = env_int("HUB_SYNC_REQUEST_BYTES", 2 * 1024 * 1024)
 SYNC_BLOB_MAX_BYTES = env_int("HUB_SYNC_BLOB_BYTES", 2 * 1024 * 1024 * 1024)
 SYNC_BLOB_CHUNK_BYTES = env_int("HUB_SYNC_BLOB_CHUNK_BYTES", 1024 * 1024)

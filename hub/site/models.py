@@ -220,7 +220,7 @@ class VillageNotice(index.Indexed, SyncedRecord):
 
     def clean(self):
         super().clean()
-        if not self.is_local:
+        if not self.editable_here:
             # one writer per record: a notice from the province or kabupaten is changed there
             raise ValidationError(
                 _("Pengumuman ini dari %(origin)s dan hanya dapat diubah di sana.")

@@ -7,6 +7,7 @@ from django_q.tasks import async_task
 from wagtail.signals import page_published, page_unpublished
 
 from hub.core import pagecache
+from hub.sync.registry import records_applied
 
 from .models import AgendaItem, Announcement, BalaiImage, VillageSettings
 
@@ -32,5 +33,8 @@ def _invalidate_pages_after_commit(**kwargs):
 for model in (Announcement, AgendaItem, VillageSettings, BalaiImage):
     post_save.connect(_invalidate_pages_after_commit, sender=model, weak=False)
     post_delete.connect(_invalidate_pages_after_commit, sender=model, weak=False)
+for model in (Announcement, AgendaItem):
+    # records from the upstream written in bulk by the sync engine (no post_save)
+    records_applied.connect(_invalidate_pages_after_commit, sender=model, weak=False)
 page_published.connect(_invalidate_pages_after_commit, weak=False)
 page_unpublished.connect(_invalidate_pages_after_commit, weak=False)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 
-from hub.core.tasks_backend import deferred_search_index
+from hub.core.tasks_backend import defer_search_index, deferred_index
 
 from . import blobs
-from .journal import applying, local_only
-from .models import BlobNeed, Tombstone
-from .registry import spec_for
+from .journal import applying, journal_locked_batch, local_only
+from .models import BlobNeed, JournalEntry, Tombstone
+from .registry import records_applied, spec_for
 from .wire import WireError, field_from_wire
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         else:
             adapter.attach(obj, name, None, None)
     try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+        with applying():
+            obj.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise Refused(f"invalid: {exc.messages[:3]}") from exc
     with applying():
@@ -157,16 +158,126 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
 
 
 def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> ApplyResult:
-    """Apply a page or batch; call inside the transaction that also moves the checkpoint."""
+    """Apply a page or batch; call inside the transaction that also moves the checkpoint.
+
+    New records without files or references go in bulk (one INSERT per model and chunk, the
+    journal likewise); everything else one by one in a savepoint of its own.
+    """
     result = ApplyResult()
-    with deferred_search_index():
-        _apply_items(
-            items, sender=sender, me=me, sender_is_upstream=sender_is_upstream, result=result
+    applied: dict = {}
+    with deferred_index(), journal_locked_batch():
+        rest = _insert_in_bulk(
+            items,
+            sender=sender,
+            me=me,
+            sender_is_upstream=sender_is_upstream,
+            result=result,
+            applied=applied,
         )
+        _apply_items(
+            rest,
+            sender=sender,
+            me=me,
+            sender_is_upstream=sender_is_upstream,
+            result=result,
+            applied=applied,
+        )
+        for model, pks in applied.items():
+            records_applied.send(sender=model, pks=pks)
     return result
 
 
-def _apply_items(items, *, sender, me, sender_is_upstream, result) -> None:
+def _refuse(result, item, reason) -> None:
+    result.refused.append({"id": str(item.get("id", ""))[:40], "reason": str(reason)[:200]})
+
+
+def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -> list:
+    """Insert brand-new plain records in bulk; return the items that need the careful path."""
+    rest, fresh = [], {}
+    for item in items:
+        try:
+            spec, uid, origin, _rev = _check_item(item)
+            reason = sender_may_write(
+                sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
+            )
+            if reason:
+                raise Refused(reason)
+        except Refused as exc:
+            _refuse(result, item, exc)
+            continue
+        if item.get("d") or any((item.get("b") or {}).values()):
+            rest.append(item)
+        else:
+            fresh.setdefault(spec.label, []).append((spec, uid, item))
+    for label, entries in fresh.items():
+        spec = entries[0][0]
+        model = spec.model
+        uids = [uid for _spec, uid, _item in entries]
+        known = set(model._base_manager.filter(pk__in=uids).values_list("pk", flat=True))
+        known |= set(
+            Tombstone.objects.filter(model=label, uid__in=uids).values_list("uid", flat=True)
+        )
+        synced_fks = [
+            f
+            for f in spec.wire_fields()
+            if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None
+        ]
+        by_attname = {f.attname: f for f in spec.wire_fields()}
+        objs, their_items = [], []
+        for _spec, uid, item in entries:
+            fields = item.get("f")
+            if uid in known or not isinstance(fields, dict):
+                rest.append(item)
+                continue
+            if any(fields.get(f.attname) is not None for f in synced_fks):
+                rest.append(item)
+                continue
+            obj = model(pk=uid)
+            try:
+                for attname, value in fields.items():
+                    f = by_attname.get(attname)
+                    if f is not None:
+                        setattr(obj, attname, field_from_wire(f, value))
+                for name, adapter in spec.files.items():
+                    adapter.attach(obj, name, None, None)
+                obj.origin, obj.rev = item["o"], item["r"]
+                with applying():
+                    obj.full_clean(validate_unique=False, validate_constraints=False)
+            except (WireError, ValidationError, ValueError, TypeError) as exc:
+                _refuse(result, item, f"invalid: {exc}")
+                continue
+            objs.append(obj)
+            their_items.append(item)
+        if not objs:
+            continue
+        try:
+            with transaction.atomic():
+                model._base_manager.bulk_create(objs, batch_size=500)
+                JournalEntry.objects.bulk_create(
+                    [
+                        JournalEntry(
+                            model=label,
+                            uid=obj.pk,
+                            rev=obj.rev,
+                            origin=obj.origin,
+                            audience=spec.audience(obj),
+                        )
+                        for obj in objs
+                    ],
+                    batch_size=500,
+                )
+        except (IntegrityError, DatabaseError) as exc:
+            logger.info("sync: bulk insert of %s fell back to one by one: %s", label, exc)
+            rest.extend(their_items)
+            continue
+        for obj in objs:
+            defer_search_index(obj)
+        applied.setdefault(model, []).extend(obj.pk for obj in objs)
+        result.applied += len(objs)
+    return rest
+
+
+def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> None:
     for item in items:
         try:
             with transaction.atomic():

@@ -46,16 +46,37 @@ def local_only():
         _state.mode = previous
 
 
+def is_applying() -> bool:
+    return getattr(_state, "mode", None) == "apply"
+
+
 def _mode() -> str | None:
     return getattr(_state, "mode", None)
+
+
+def journal_lock() -> None:
+    """On PostgreSQL, serialize journal appends until this transaction ends (see JournalEntry)."""
+    if connection.vendor == "postgresql" and not getattr(_state, "locked", False):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOURNAL_LOCK_KEY])
+
+
+@contextlib.contextmanager
+def journal_locked_batch():
+    """Take the journal lock once for a whole batch (inside the batch's transaction)."""
+    journal_lock()
+    previous = getattr(_state, "locked", False)
+    _state.locked = True
+    try:
+        yield
+    finally:
+        _state.locked = previous
 
 
 def journal_append(obj, spec, rev: int) -> None:
     from .models import JournalEntry
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOURNAL_LOCK_KEY])
+    journal_lock()
     JournalEntry.objects.create(
         model=spec.label,
         uid=obj.pk,

@@ -30,6 +30,14 @@ class SyncedRecord(models.Model):
     save.alters_data = True
 
     @property
+    def editable_here(self) -> bool:
+        """True when this node may change the record: it owns it, or the sync engine is
+        applying the owner's change (use in ``clean()`` to refuse edits by hand)."""
+        from .journal import is_applying
+
+        return is_applying() or self.is_local
+
+    @property
     def is_local(self) -> bool:
         """True when this node owns the record (and so may change it)."""
         from .identity import local_node_code

@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.db import models
+from django.dispatch import Signal
+
+# Sent once per model after a batch of changes from another node was applied (after the rows are
+# written, inside the transaction; receivers that do work should use transaction.on_commit).
+# Arguments: sender (the model), pks (a list). Rows written in bulk send no post_save.
+records_applied = Signal()
 
 
 class FileAdapter:

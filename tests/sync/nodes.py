@@ -136,7 +136,7 @@ class UpstreamNode:
         )
         manage(self.env, "migrate", "--noinput", "-v0")
         self.public_key = manage(self.env, "node_init").stdout.strip()
-        self.server = None
+        self.server = self.cluster = None
         self.agents: list[Agent] = []
         self.start()
 
@@ -160,6 +160,15 @@ class UpstreamNode:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # the cluster does the search/reference indexing the sync hands over
+        self.cluster = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while http_status(self.url + "/healthz") != 200:
             if self.server.poll() is not None or time.monotonic() > deadline:
@@ -167,9 +176,19 @@ class UpstreamNode:
             time.sleep(0.2)
 
     def stop(self, sig=signal.SIGTERM):
-        if self.server and self.server.poll() is None:
-            os.killpg(self.server.pid, sig)
-            self.server.wait(timeout=30)
+        for process in (self.server, self.cluster):
+            if process and process.poll() is None:
+                # SIGTERM to the cluster's main process alone (to its group it can hang, see
+                # scripts/run); SIGKILL to everything
+                if sig == signal.SIGKILL:
+                    os.killpg(process.pid, sig)
+                else:
+                    process.send_signal(sig)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
         self.log.close()
 
     def restart(self):
