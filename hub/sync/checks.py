@@ -41,3 +41,27 @@ def check_node_key(app_configs, **kwargs):
     if settings.HUB_ROLE == "upstream" and not settings.SYNC_NODE_CODE:
         return [Error("HUB_NODE_CODE is not set on the upstream", id="balai.sync.E003")]
     return []
+
+
+@register("balai_deploy", deploy=True)
+def check_upstream_pinned(app_configs, **kwargs):
+    """A village hub that has no upstream pinned never syncs; say so before it goes out."""
+    from django.db import DatabaseError
+
+    from .models import SyncState
+
+    if settings.HUB_ROLE != "village":
+        return []
+    try:
+        state = SyncState.objects.filter(pk=1).first()
+    except DatabaseError:
+        return []  # not migrated yet
+    if state is None or not state.upstream_url or not state.upstream_key:
+        return [
+            Warning(
+                "no upstream pinned: this hub will not sync",
+                hint="manage.py upstream_set URL --code KODE --public-key ed25519:…",
+                id="balai.sync.W002",
+            )
+        ]
+    return []

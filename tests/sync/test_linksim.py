@@ -228,9 +228,12 @@ def test_down_cuts_and_refuses_then_comes_back(target):
         assert config["down"] is True
         with open_sock:
             assert recv_until_closed(open_sock) == (b"", True)
-        with connect(link) as sock:
-            sock.sendall(b"ECHO 2\nhi")
-            assert recv_until_closed(sock)[0] == b""
+        try:
+            with connect(link) as sock:
+                sock.sendall(b"ECHO 2\nhi")
+                assert recv_until_closed(sock)[0] == b""
+        except ConnectionResetError:
+            pass  # on a loaded machine the reset can beat connect() itself: refused all the same
         stats = link.stats()
         assert (stats["cuts"], stats["refused"]) == (1, 1)
         # when: down_for has passed
