@@ -6,6 +6,8 @@ Registered from ``SiteConfig.ready()``; this module uses only the engine's publi
 import os
 
 from django.core.files import File
+from PIL import UnidentifiedImageError
+from willow.image import UnrecognisedImageFormatError
 
 from hub.sync.registry import FileAdapter, register
 
@@ -51,8 +53,9 @@ class ImageAdapter(FileAdapter):
             return
         image = BalaiImage.objects.filter(sha256=ref["sha256"]).first()
         if image is None:
-            meta = ref.get("meta") or {}
-            name = os.path.basename(str(meta.get("name") or "gambar")) or "gambar"
+            meta = ref.get("meta") if isinstance(ref.get("meta"), dict) else {}
+            # "." and ".." are names the storage refuses (SuspiciousFileOperation)
+            name = os.path.basename(str(meta.get("name") or "")).strip(". ") or "gambar"
             image = BalaiImage(title=str(meta.get("title") or name)[:255])
             focal = meta.get("focal") or []
             if len(focal) == 4 and all(isinstance(v, int) or v is None for v in focal):
@@ -62,7 +65,10 @@ class ImageAdapter(FileAdapter):
                     image.focal_point_width,
                     image.focal_point_height,
                 ) = focal
-            image.file.save(name, File(blob), save=False)
+            try:
+                image.file.save(name, File(blob), save=False)
+            except (UnrecognisedImageFormatError, UnidentifiedImageError) as exc:
+                raise ValueError("the blob is not an image") from exc
             if not image.width or not image.height:
                 image.file.delete(save=False)
                 raise ValueError("the blob is not an image")

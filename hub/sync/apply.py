@@ -10,8 +10,9 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.db import DatabaseError, IntegrityError, OperationalError, models, transaction
 
 from hub.core.tasks_backend import defer_search_index, deferred_index
 
@@ -39,6 +40,10 @@ class ApplyResult:
         }
 
 
+# rev is a PositiveIntegerField: what every database's integer column holds
+MAX_REV = 2**31 - 1
+
+
 class Refused(Exception):
     pass
 
@@ -54,9 +59,12 @@ def _check_item(item: dict):
     origin, rev = item.get("o"), item.get("r")
     if not isinstance(origin, str) or not origin or len(origin) > 10:
         raise Refused("bad origin")
-    if not isinstance(rev, int) or isinstance(rev, bool) or rev < 1:
+    if not isinstance(rev, int) or isinstance(rev, bool) or not 1 <= rev <= MAX_REV:
         raise Refused("bad rev")
-    if item.get("v", 1) > spec.version:
+    version = item.get("v", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise Refused("bad schema version")
+    if version > spec.version:
         raise Refused(f"schema version {item.get('v')} is newer than this hub's {spec.version}")
     return spec, uid, origin, rev
 
@@ -119,9 +127,14 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
                 raise Refused(f"{f.name} refers to a record not here yet")
     pending = []
     refs = item.get("b") or {}
+    if not isinstance(refs, dict):
+        raise Refused("b is not an object")
     for name, adapter in spec.files.items():
         ref = refs.get(name)
         if ref is not None:
+            size = ref.get("size", 0) if isinstance(ref, dict) else None
+            if type(size) is not int or not 0 <= size <= settings.SYNC_BLOB_MAX_BYTES:
+                raise Refused(f"{name}: a file is {{sha256, size, meta}} with a size in range")
             sha = blobs.validate_sha256(str(ref.get("sha256", "")))
             if blobs.has(sha):
                 with blobs.open_blob(sha) as handle:
@@ -148,7 +161,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
             field=name,
             defaults={
                 "sha256": sha,
-                "size": int(ref.get("size") or 0),
+                "size": ref.get("size", 0),
                 "ref": ref,
                 "priority": spec.blob_priority,
             },
@@ -205,7 +218,8 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
         except Refused as exc:
             _refuse(result, item, exc)
             continue
-        if item.get("d") or any((item.get("b") or {}).values()):
+        refs = item.get("b") or {}
+        if item.get("d") or not isinstance(refs, dict) or any(refs.values()):
             rest.append(item)
         else:
             fresh.setdefault(spec.label, []).append((spec, uid, item))
@@ -266,6 +280,8 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
                     ],
                     batch_size=500,
                 )
+        except OperationalError:
+            raise  # locked, deadlocked, disk full: fail the batch, it comes again
         except (IntegrityError, DatabaseError) as exc:
             logger.info("sync: bulk insert of %s fell back to one by one: %s", label, exc)
             rest.extend(their_items)
@@ -290,7 +306,16 @@ def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> N
                 )
         except (Refused, WireError, blobs.BlobError) as exc:
             result.refused.append({"id": str(item.get("id", ""))[:40], "reason": str(exc)[:200]})
-        except (IntegrityError, ValidationError, ValueError, TypeError, DatabaseError) as exc:
+        except OperationalError:
+            raise  # locked, deadlocked, disk full: not the record's fault; the batch comes again
+        except (
+            IntegrityError,
+            ValidationError,
+            SuspiciousOperation,  # a file name the storage refuses, from a FileAdapter
+            ValueError,
+            TypeError,
+            DatabaseError,
+        ) as exc:
             logger.warning("sync: refused %s from %s: %s", item.get("id"), sender, exc)
             result.refused.append({"id": str(item.get("id", ""))[:40], "reason": "not applicable"})
 

@@ -335,6 +335,7 @@ def run_me() -> str:
 def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
     """Push every unacknowledged change, pull every page of the feed."""
     while True:
+        _durable_commit()  # also what was saved while the previous batch was on its way
         batch = push_batch(me=me, after=state.push_seq, max_bytes=settings.SYNC_BATCH_MAX_BYTES)
         header = {
             "batch": {"after": batch.after, "to": batch.to},
@@ -410,6 +411,7 @@ def upload_blobs(up: Upstream, run: SyncRun) -> int:
         if not _blob_allowed(size - offset, run):
             waiting += 1
             continue
+        restarts = 0
         with blobs.open_blob(item.sha256) as handle:
             handle.seek(offset)
             while offset < size:
@@ -422,6 +424,11 @@ def upload_blobs(up: Upstream, run: SyncRun) -> int:
                 except UpstreamRefused as exc:
                     if exc.status != 409:
                         raise
+                    restarts += 1
+                    if restarts > 3:
+                        raise SyncError(
+                            f"blob {item.sha256[:12]}: upstream keeps refusing it"
+                        ) from exc
                     offset = int(exc.payload.get("offset") or 0)
                     handle.seek(offset)
                     continue

@@ -19,6 +19,8 @@ from .wire import WireError, decode_page, encode_page
 
 logger = logging.getLogger(__name__)
 
+# journal seqs and checkpoints are 64-bit
+MAX_SEQ = 2**63 - 1
 HEARTBEAT_KEYS = {"version", "disk_free", "backlog", "last_errors", "time", "role"}
 
 
@@ -99,7 +101,18 @@ def _heartbeat_clean(data) -> dict:
     clean = {k: v for k, v in data.items() if k in HEARTBEAT_KEYS}
     if isinstance(clean.get("last_errors"), list):
         clean["last_errors"] = [str(e)[:300] for e in clean["last_errors"][:5]]
-    return clean
+    return _without_nul(clean)
+
+
+def _without_nul(value):
+    """PostgreSQL's jsonb refuses \\u0000 in strings."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _feed_payload(*, node: Node, after: int, header: dict) -> bytes:
@@ -116,9 +129,14 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
     the first feed page. A batch applied twice leaves the same state (records carry revs)."""
     header, items = decode_page(body)
     batch = header.get("batch") or {}
+    if not isinstance(batch, dict):
+        raise WireError("batch must be an object")
     cursor = header.get("cursor", 0)
     b_after, b_to = batch.get("after", 0), batch.get("to", 0)
-    if not all(isinstance(v, int) and v >= 0 for v in (cursor, b_after, b_to)) or b_to < b_after:
+    if (
+        not all(isinstance(v, int) and 0 <= v <= MAX_SEQ for v in (cursor, b_after, b_to))
+        or b_to < b_after
+    ):
         raise WireError("batch.after, batch.to and cursor must be whole numbers, after <= to")
     now = timezone.now()
     ack = {"after": b_after, "to": b_to, "applied": 0, "skipped": 0, "refused": []}

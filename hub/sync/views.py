@@ -67,7 +67,13 @@ def signed_endpoint(view):
         stamp = request.headers.get(HEADER_TIME, "")
         if not (node_code and nonce and signature and stamp):
             return error(401, "unsigned", "signed requests only", nonce[:32])
-        if len(nonce) > 32 or len(node_code) > 10 or len(signature) > 100:
+        if (
+            len(nonce) > 32
+            or len(node_code) > 10
+            or len(signature) > 100
+            # PostgreSQL refuses NUL in text: the node lookup and the nonce row would fail
+            or "\x00" in node_code + nonce
+        ):
             return error(400, "malformed", "malformed signature headers")
         try:
             if len(stamp) > 20:

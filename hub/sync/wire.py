@@ -9,6 +9,7 @@ compact, so the same record always encodes to the same bytes (hashable for compa
 
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Iterable, Iterator
 
@@ -104,13 +105,29 @@ def encode_page(header: dict, items: Iterable[bytes]) -> bytes:
     return compress(raw)
 
 
+def _not_json(token: str):
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def loads(line: bytes):
+    """Strict JSON: no NaN or Infinity and no 1e999 (databases' JSON columns refuse them)."""
+    return json.loads(line, parse_constant=_not_json, parse_float=_finite)
+
+
 def decode_page(data: bytes, *, max_output: int = MAX_DECOMPRESSED) -> tuple[dict, list[dict]]:
     raw = decompress(data, max_output=max_output)
     lines = raw.split(b"\n")
     try:
-        header = json.loads(lines[0])
-        items = [json.loads(line) for line in lines[1:] if line.strip()]
-    except (ValueError, UnicodeDecodeError) as exc:
+        header = loads(lines[0])
+        items = [loads(line) for line in lines[1:] if line.strip()]
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise WireError(f"not NDJSON: {exc}") from exc
     if not isinstance(header, dict) or not all(isinstance(i, dict) for i in items):
         raise WireError("every line must be a JSON object")
