@@ -27,23 +27,21 @@ class NotOrigin(PermissionError):
 
 
 @contextlib.contextmanager
+def _mode_set(mode: str):
+    previous = getattr(_state, "mode", None)
+    _state.mode = mode
+    try:
+        yield
+    finally:
+        _state.mode = previous
+
+
 def applying():
-    previous = getattr(_state, "mode", None)
-    _state.mode = "apply"
-    try:
-        yield
-    finally:
-        _state.mode = previous
+    return _mode_set("apply")
 
 
-@contextlib.contextmanager
 def local_only():
-    previous = getattr(_state, "mode", None)
-    _state.mode = "local"
-    try:
-        yield
-    finally:
-        _state.mode = previous
+    return _mode_set("local")
 
 
 def is_applying() -> bool:

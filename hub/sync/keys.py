@@ -134,3 +134,13 @@ def verify(public_key: str | Ed25519PublicKey, data: bytes, signature: str) -> b
     except (InvalidSignature, KeyError_, ValueError):
         return False
     return True
+
+
+def public_key_argument(text: str | None, path: str | None) -> str:
+    """The key of a ``--public-key`` / ``--public-key-file`` pair of command options."""
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KeyError_(f"{path}: {exc.strerror}") from exc
+    return (text or "").strip()

@@ -15,21 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.sync.nodes import pg_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.e2e
-
-
-def _pg_settings() -> dict:
-    keys = ("HUB_TEST_PG_HOST", "HUB_TEST_PG_PORT", "HUB_TEST_PG_USER", "HUB_TEST_PG_PASSWORD")
-    missing = [k for k in keys if not os.environ.get(k)]
-    if missing:
-        pytest.fail(
-            f"PostgreSQL for the upstream tests is not configured ({', '.join(missing)} unset): "
-            "run the suite with scripts/test, which installs and starts PostgreSQL."
-        )
-    return {k: os.environ[k] for k in keys}
 
 
 def _free_port() -> int:
@@ -42,7 +33,7 @@ def _free_port() -> int:
 def upstream_env(tmp_path_factory):
     import psycopg
 
-    pg = _pg_settings()
+    pg = pg_settings()
     name = f"balai_upstream_{secrets.token_hex(4)}"
     conninfo = dict(
         host=pg["HUB_TEST_PG_HOST"],

@@ -28,7 +28,7 @@ def pg_settings() -> dict:
     missing = [k for k in keys if not os.environ.get(k)]
     if missing:
         pytest.fail(
-            f"PostgreSQL for the sync tests is not configured ({', '.join(missing)} unset): "
+            f"PostgreSQL for the upstream tests is not configured ({', '.join(missing)} unset): "
             "run the suite with scripts/test, which installs and starts PostgreSQL."
         )
     return {k: os.environ[k] for k in keys}

@@ -1,7 +1,6 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
+from hub.sync import keys
 from hub.sync.services import EnrollmentError, upstream_set
 
 
@@ -16,13 +15,9 @@ class Command(BaseCommand):
         group.add_argument("--public-key-file")
 
     def handle(self, *args, url, code, public_key, public_key_file, **options):
-        if public_key_file:
-            try:
-                public_key = Path(public_key_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise CommandError(f"{public_key_file}: {exc.strerror}") from exc
         try:
+            public_key = keys.public_key_argument(public_key, public_key_file)
             state = upstream_set(url=url, public_key=public_key, code=code)
-        except EnrollmentError as exc:
+        except (EnrollmentError, keys.KeyError_) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"upstream: {state.upstream_url} ({state.upstream_code})")

@@ -1,7 +1,6 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
+from hub.sync import keys
 from hub.sync.services import EnrollmentError, village_enroll
 
 
@@ -15,14 +14,10 @@ class Command(BaseCommand):
         group.add_argument("--public-key-file", help="a file holding that key")
 
     def handle(self, *args, code, public_key, public_key_file, **options):
-        if public_key_file:
-            try:
-                public_key = Path(public_key_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise CommandError(f"{public_key_file}: {exc.strerror}") from exc
         try:
+            public_key = keys.public_key_argument(public_key, public_key_file)
             node, created = village_enroll(code=code, public_key=public_key)
-        except EnrollmentError as exc:
+        except (EnrollmentError, keys.KeyError_) as exc:
             raise CommandError(str(exc)) from exc
         verb = "didaftarkan / enrolled" if created else "diperbarui / updated"
         self.stdout.write(f"{node.code}: {verb}")
