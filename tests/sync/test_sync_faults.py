@@ -140,11 +140,15 @@ def test_upstream_killed_mid_sync_then_back(linked, upstream):
     village, sim, v, u = linked
     # given 1500 changes and a slow link, so the push takes a while
     ids = v("create", n=1500, prefix="besar")["ids"]
-    sim.configure(bandwidth_kbps=50, cut_after_bytes=None)
+    sim.configure(bandwidth_kbps=20, cut_after_bytes=None)
+    sim.reset_stats()
     result = {}
     worker = threading.Thread(target=lambda: result.update(v("sync", attempts=1)))
     worker.start()
-    time.sleep(2.5)
+    # (the push is ~28 KB of zstd: at 20 kbit/s it is on the wire for ~11 s; strike mid-way)
+    deadline = time.monotonic() + 60
+    while sim.stats()["bytes_up"] < 8000 and time.monotonic() < deadline:
+        time.sleep(0.1)
     # when the upstream dies hard in the middle and comes back
     upstream.stop(signal.SIGKILL)
     worker.join(timeout=120)
