@@ -204,7 +204,7 @@ def write_inventory(
             "hub_backup_require_mount": False,
         }
     else:
-        host |= {"balai_hardware_profile": "server"}
+        host |= {"balai_hardware_profile": "server", "hub_app_node_code": "15"}
     inventory = {"all": {"children": {group: {"hosts": {name: host}}}}}
     path.write_text(json.dumps(inventory, indent=2))
 

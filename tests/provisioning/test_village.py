@@ -111,6 +111,16 @@ def test_secrets_are_private(village_target):
     assert village_target.ssh("runuser -u www-data -- cat /etc/balai/secret_key", check=False) == ""
 
 
+def test_node_key_is_made_once_and_its_public_half_fetched(village_target):
+    # the private key stays on the hub, the service user's alone
+    mode = village_target.ssh("stat -c '%U %a' /var/lib/balai/keys/node_ed25519.pem").strip()
+    assert mode == "balai 600"
+    # the public key printed by the hub is the one the controller fetched for enrollment
+    printed = village_target.ssh("balai-manage node_init").strip()
+    fetched = village_target.source / "var" / "node-keys" / f"{village_target.name}.pub"
+    assert printed.startswith("ed25519:") and fetched.read_text().strip() == printed
+
+
 def test_village_code_is_set(village_target):
     assert _shell(
         village_target,
