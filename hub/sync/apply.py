@@ -30,6 +30,7 @@ class ApplyResult:
     applied: int = 0
     skipped: int = 0
     refused: list[dict] = field(default_factory=list)
+    # records applied whose files have not arrived yet
     needs: int = 0
 
     def as_dict(self) -> dict:
@@ -79,6 +80,17 @@ def sender_may_write(*, sender: str, origin: str, me: str, sender_is_upstream: b
     return None
 
 
+def _fill(obj, spec, fields: dict, origin: str, rev: int) -> None:
+    """Set the record's fields from the wire; fields this hub's schema lacks (a newer minor
+    version) are ignored."""
+    by_attname = {f.attname: f for f in spec.wire_fields()}
+    for attname, value in fields.items():
+        f = by_attname.get(attname)
+        if f is not None:
+            setattr(obj, attname, field_from_wire(f, value))
+    obj.origin, obj.rev = origin, rev
+
+
 def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, result) -> None:
     spec, uid, origin, rev = _check_item(item)
     reason = sender_may_write(
@@ -113,13 +125,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         raise Refused("no fields")
     if obj is None:
         obj = model(pk=uid)
-    by_attname = {f.attname: f for f in spec.wire_fields()}
-    for attname, value in fields.items():
-        f = by_attname.get(attname)
-        if f is None:
-            continue  # a field this hub's schema does not have (a newer minor version)
-        setattr(obj, attname, field_from_wire(f, value))
-    obj.origin, obj.rev = origin, rev
+    _fill(obj, spec, fields, origin, rev)
     for f in spec.wire_fields():
         if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None:
             target = getattr(obj, f.attname)
@@ -236,7 +242,6 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
             for f in spec.wire_fields()
             if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None
         ]
-        by_attname = {f.attname: f for f in spec.wire_fields()}
         objs, their_items = [], []
         for _spec, uid, item in entries:
             fields = item.get("f")
@@ -248,13 +253,9 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
                 continue
             obj = model(pk=uid)
             try:
-                for attname, value in fields.items():
-                    f = by_attname.get(attname)
-                    if f is not None:
-                        setattr(obj, attname, field_from_wire(f, value))
+                _fill(obj, spec, fields, item["o"], item["r"])
                 for name, adapter in spec.files.items():
                     adapter.attach(obj, name, None, None)
-                obj.origin, obj.rev = item["o"], item["r"]
                 with applying():
                     obj.full_clean(validate_unique=False, validate_constraints=False)
             except (WireError, ValidationError, ValueError, TypeError) as exc:
@@ -305,7 +306,7 @@ def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> N
                     result=result,
                 )
         except (Refused, WireError, blobs.BlobError) as exc:
-            result.refused.append({"id": str(item.get("id", ""))[:40], "reason": str(exc)[:200]})
+            _refuse(result, item, exc)
         except OperationalError:
             raise  # locked, deadlocked, disk full: not the record's fault; the batch comes again
         except (
@@ -317,7 +318,7 @@ def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> N
             DatabaseError,
         ) as exc:
             logger.warning("sync: refused %s from %s: %s", item.get("id"), sender, exc)
-            result.refused.append({"id": str(item.get("id", ""))[:40], "reason": "not applicable"})
+            _refuse(result, item, "not applicable")
 
 
 def blob_arrived(sha: str) -> int:
@@ -335,7 +336,3 @@ def blob_arrived(sha: str) -> int:
                 attached += 1
         need.delete()
     return attached
-
-
-def model_is_synced(model: type[models.Model]) -> bool:
-    return spec_for(model) is not None

@@ -24,9 +24,10 @@ from django.utils import timezone
 
 from . import blobs, keys
 from .apply import blob_arrived, changes_apply
-from .feed import backlog, ingest_refs, push_batch
+from .feed import ingest_refs, push_batch
 from .identity import require_node_code
 from .models import BlobNeed, BlobUpload, SyncRun, SyncState
+from .selectors import backlog_figures
 from .signing import (
     HEADER_NODE,
     HEADER_NONCE,
@@ -276,7 +277,7 @@ def heartbeat(state: SyncState, me: str) -> dict:
         "version": VERSION,
         "role": settings.HUB_ROLE,
         "disk_free": shutil.disk_usage(settings.DATA_DIR).free,
-        "backlog": backlog(me=me, after=state.push_seq),
+        "backlog": backlog_figures(me, state.push_seq),
         "last_errors": errors,
         "time": int(time.time()),
     }
@@ -309,7 +310,7 @@ def _ingest_upload_refs(refs: list[dict]) -> None:
         )
 
 
-def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun) -> bool:
+def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun, me: str) -> bool:
     page = header.get("page") or {}
     after, to = page.get("after"), page.get("to")
     if after != state.pull_cursor or not isinstance(to, int) or to < after:
@@ -317,7 +318,7 @@ def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun)
     if items or to != state.pull_cursor:
         with transaction.atomic():
             result = changes_apply(
-                items, sender=state.upstream_code, me=run_me(), sender_is_upstream=True
+                items, sender=state.upstream_code, me=me, sender_is_upstream=True
             )
             state.pull_cursor = to
             SyncState.objects.filter(pk=1).update(pull_cursor=to)
@@ -326,10 +327,6 @@ def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun)
         for refusal in result.refused:
             logger.warning("sync: refused from upstream: %s", refusal)
     return bool(page.get("more"))
-
-
-def run_me() -> str:
-    return require_node_code()
 
 
 def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
@@ -363,14 +360,14 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
         run.refused += len(ack.get("refused") or [])
         for refusal in ack.get("refused") or []:
             logger.warning("sync: upstream refused %s", refusal)
-        more = _apply_page(state, reply, items, run)
+        more = _apply_page(state, reply, items, run, me)
         while more and not batch.more:
             answer = up.request("GET", f"/sync/v1/changes?after={state.pull_cursor}")
             try:
                 reply, items = decode_page(answer.data)
             except WireError as exc:
                 raise NotAnAnswer(f"unreadable answer: {exc}") from exc
-            more = _apply_page(state, reply, items, run)
+            more = _apply_page(state, reply, items, run, me)
         if not batch.more and not more:
             return
 

@@ -129,11 +129,6 @@ def scope_page(*, prefix: str, after: int, max_bytes: int) -> Page:
     return _page(JournalEntry.objects.filter(audience), after=after, max_bytes=max_bytes)
 
 
-def backlog(*, me: str, after: int) -> dict:
-    qs = JournalEntry.objects.filter(origin=me, seq__gt=after)
-    return {"records": qs.values("model", "uid").distinct().count()}
-
-
 def ingest_refs(refs: list[dict]) -> list[dict]:
     """Make sure the files behind these blob refs are in the blob store (hard-linked or copied
     from where the domain keeps them), so the other side can fetch them by hash. Returns the

@@ -6,7 +6,6 @@ it fits on one line of an inventory, a command line or a file.
 
 import base64
 import binascii
-import hashlib
 import os
 from pathlib import Path
 
@@ -56,11 +55,6 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
     if len(raw) != 32:
         raise KeyError_("an Ed25519 public key is 32 bytes")
     return Ed25519PublicKey.from_public_bytes(raw)
-
-
-def fingerprint(text: str) -> str:
-    """Short, stable id of a public key for logs and screens (first 16 hex of its SHA-256)."""
-    return hashlib.sha256(parse_public_key(text).public_bytes_raw()).hexdigest()[:16]
 
 
 def node_key_create(path: Path | None = None) -> tuple[Ed25519PrivateKey, bool]:

@@ -14,7 +14,7 @@ from . import blobs, keys
 from .apply import blob_arrived, changes_apply
 from .feed import feed_page, ingest_refs
 from .identity import VILLAGE_CODE_RE, require_node_code
-from .models import BlobNeed, Node, SyncState
+from .models import Node, SeenNonce, SyncState
 from .wire import WireError, decode_page, encode_page
 
 logger = logging.getLogger(__name__)
@@ -191,5 +191,8 @@ def blob_upload_chunk(*, node: Node, sha: str, offset: int, total: int, data: by
     return {"offset": total, "complete": True}
 
 
-def blob_needs_pending() -> int:
-    return BlobNeed.objects.count()
+def nonces_forget() -> int:
+    """Nonces older than twice the clock window can no longer be replayed: forget them."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=2 * settings.SYNC_CLOCK_WINDOW)
+    deleted, _ = SeenNonce.objects.filter(seen_at__lt=cutoff).delete()
+    return deleted

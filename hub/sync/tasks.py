@@ -30,8 +30,8 @@ def sync_task(trigger: str = "schedule"):
 
 def sync_housekeeping_task():
     from . import blobs
-    from .views import housekeeping_nonces
+    from .services import nonces_forget
 
     removed = blobs.cleanup_partials()
-    nonces = housekeeping_nonces() if settings.HUB_ROLE == "upstream" else 0
+    nonces = nonces_forget() if settings.HUB_ROLE == "upstream" else 0
     return {"partials": removed, "nonces": nonces}

@@ -10,9 +10,8 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -179,10 +178,3 @@ def blob(request, sha256):
     )
     status = 409 if result.get("error") else 200
     return JsonResponse(result, status=status)
-
-
-def housekeeping_nonces() -> int:
-    cutoff = timezone.now() - timezone.timedelta(seconds=2 * settings.SYNC_CLOCK_WINDOW)
-    with transaction.atomic():
-        deleted, _ = SeenNonce.objects.filter(seen_at__lt=cutoff).delete()
-    return deleted

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -132,9 +132,3 @@ def decode_page(data: bytes, *, max_output: int = MAX_DECOMPRESSED) -> tuple[dic
     if not isinstance(header, dict) or not all(isinstance(i, dict) for i in items):
         raise WireError("every line must be a JSON object")
     return header, items
-
-
-def iter_lines(raw: bytes) -> Iterator[bytes]:
-    for line in raw.split(b"\n"):
-        if line.strip():
-            yield line
