@@ -14,6 +14,7 @@ urlpatterns = [
     path("dokumen/", include(wagtaildocs_urls)),
     path("healthz", core_views.healthz, name="healthz"),
     path("sync/v1/", include("hub.sync.urls")),
+    path("pasar/", include("marketplace.urls")),
     path("cari/", site_views.search, name="search"),
     path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
     path("offline/", site_views.offline, name="offline"),

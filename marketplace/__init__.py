@@ -1,1 +1,1 @@
-"""marketplace: built in its own issue; an empty package until then."""
+"""The BUMDes marketplace (see models.py)."""

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "hub.core",
     "hub.site",
     "hub.sync",
+    "marketplace",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
@@ -315,3 +316,7 @@ SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
 SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)
 SYNC_BULK_WINDOW = os.environ.get("HUB_SYNC_BULK_WINDOW", "")  # "22-05" (local hours), empty: any
 SYNC_BACKOFF_MAX = env_int("HUB_SYNC_BACKOFF_MAX", 3600)
+
+# Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
+MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)
+MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)

@@ -109,3 +109,15 @@ def spec_for(label_or_model) -> SyncSpec | None:
 
 def all_specs() -> list[SyncSpec]:
     return list(_registry.values())
+
+
+def nodes_last_synced(codes) -> dict[str, Any]:
+    """When each village (by code) last reached this upstream: ``{code: datetime}``, for
+    domain pages that show how fresh a village's data is (a village never seen is absent)."""
+    from .models import Node
+
+    return dict(
+        Node.objects.filter(code__in=list(codes), last_seen_at__isnull=False).values_list(
+            "code", "last_seen_at"
+        )
+    )

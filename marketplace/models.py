@@ -1,0 +1,532 @@
+"""The BUMDes marketplace: categories, BUMDes, products, orders and outside order requests.
+
+Every model here but :class:`BumdesStaff` is a synced record (see ``marketplace/sync.py``):
+
+- categories and outside buyers' order requests are owned by the upstream and come down;
+- BUMDes, products, orders and order lines are owned by their village and go up.
+
+Only the origin changes a record, so where two parties act on one sale each owns its own record:
+the upstream's :class:`OrderRequest` is answered by the village's :class:`Order`.
+"""
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+from hub.site.models import BalaiImage
+from hub.sync.records import SyncedRecord
+
+PHOTO_FIELDS = ("photo_1", "photo_2", "photo_3", "photo_4", "photo_5")
+UNIT_SUGGESTIONS = (
+    "kg",
+    "gram",
+    "ons",
+    "liter",
+    "buah",
+    "ikat",
+    "sisir",
+    "paket",
+    "karung",
+    "lembar",
+    "botol",
+    "bungkus",
+    "pcs",
+    "ekor",
+    "jam",
+)
+# an Indonesian mobile number in its international form: +62 8xx, 9 to 13 digits after +62
+PHONE_RE = re.compile(r"^\+628\d{7,11}$")
+
+
+def phone_normalize(raw: str) -> str:
+    """``08…``, ``628…`` or ``+628…`` (spaces, dots and dashes allowed) as ``+628…``.
+
+    Raises :class:`ValidationError` for anything that is not an Indonesian mobile number.
+    """
+    digits = re.sub(r"[\s.\-()]", "", str(raw or ""))
+    if digits.startswith("+62"):
+        digits = "+62" + digits[3:]
+    elif digits.startswith("62"):
+        digits = "+" + digits
+    elif digits.startswith("0"):
+        digits = "+62" + digits[1:]
+    if not PHONE_RE.match(digits):
+        raise ValidationError(
+            _("Nomor HP tidak valid. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890."),
+            code="phone",
+        )
+    return digits
+
+
+def phone_masked(phone: str) -> str:
+    """``+62812****7890``: enough to recognise a number, not to copy it."""
+    if len(phone) < 8:
+        return "****"
+    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]
+
+
+class OwnedHere(SyncedRecord):
+    """A synced record that refuses edits by hand on a node that does not own it."""
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if not self.editable_here:
+            raise ValidationError(
+                _("Data ini milik %(origin)s dan hanya dapat diubah di sana.")
+                % {"origin": self.origin}
+            )
+
+
+class ProductCategory(OwnedHere):
+    """A product category (hasil pertanian, perikanan, kerajinan, …). Owned and edited by the
+    upstream (Diskominfo operators); synced down to the villages of its region, read-only there."""
+
+    name = models.CharField(_("nama"), max_length=80)
+    name_en = models.CharField(_("nama (Inggris)"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80)
+    sort_order = models.PositiveSmallIntegerField(_("urutan"), default=100)
+
+    class Meta:
+        verbose_name = _("kategori produk")
+        verbose_name_plural = _("kategori produk")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def display_name(self, language: str = "id") -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class Bumdes(OwnedHere):
+    """A village-owned enterprise (BUMDes) that sells through the hub. Edited by village
+    officials and its own staff; synced up so the province market can show its products."""
+
+    name = models.CharField(_("nama"), max_length=120)
+    legal_name = models.CharField(_("nama badan hukum"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80)
+    description = models.TextField(_("deskripsi"), blank=True)
+    whatsapp = models.CharField(
+        _("nomor WhatsApp"),
+        max_length=16,
+        blank=True,
+        help_text=_("Boleh ditulis 08…, 628… atau +628…; disimpan sebagai +628…."),
+    )
+    address = models.TextField(_("alamat"), blank=True)
+    opening_hours = models.CharField(_("jam buka"), max_length=120, blank=True)
+    logo = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account_number = models.CharField(_("nomor rekening"), max_length=30, blank=True)
+    bank_account_holder = models.CharField(_("atas nama"), max_length=120, blank=True)
+    active = models.BooleanField(_("aktif"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("BUMDes")
+        verbose_name_plural = _("BUMDes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "slug"], name="bumdes_slug_per_village")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.whatsapp:
+            try:
+                self.whatsapp = phone_normalize(self.whatsapp)
+            except ValidationError as exc:
+                raise ValidationError({"whatsapp": exc.messages}) from exc
+        if self.bank_account_number and not re.fullmatch(
+            r"[\d\-. ]{5,30}", self.bank_account_number
+        ):
+            raise ValidationError({"bank_account_number": _("Nomor rekening hanya berisi angka.")})
+
+    @property
+    def village_code(self) -> str:
+        return self.origin
+
+
+class BumdesStaff(models.Model):
+    """Links an admin user to the one BUMDes whose products and orders they manage. Local to
+    the hub (users do not sync). A user with no link and the marketplace permissions (a village
+    official) sees every BUMDes of the village."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pengguna"),
+        on_delete=models.CASCADE,
+        related_name="bumdes_staff",
+    )
+    bumdes = models.ForeignKey(
+        Bumdes, verbose_name=_("BUMDes"), on_delete=models.CASCADE, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = _("pengelola BUMDes")
+        verbose_name_plural = _("pengelola BUMDes")
+
+    def __str__(self):
+        return f"{self.user} → {self.bumdes}"
+
+
+class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def for_sale(self):
+        """Active products of active BUMDes."""
+        return self.filter(active=True, bumdes__active=True)
+
+
+class Product(index.Indexed, OwnedHere):
+    """A product or service a BUMDes sells. Edited by that BUMDes's staff; synced up, with its
+    photos as blobs. ``stock`` is what is still available: orders reserve from it at once."""
+
+    bumdes = models.ForeignKey(
+        Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="products"
+    )
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("kategori"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+    )
+    name = models.CharField(_("nama"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80)
+    short_description = models.CharField(_("keterangan singkat"), max_length=300, blank=True)
+    price = models.PositiveBigIntegerField(
+        _("harga (Rp)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("Harga per satuan dalam rupiah, tanpa titik."),
+    )
+    unit = models.CharField(_("satuan"), max_length=20, default="buah")
+    fractional = models.BooleanField(
+        _("boleh pecahan"),
+        default=False,
+        help_text=_("Centang untuk barang yang dijual per berat atau volume (mis. 1,5 kg)."),
+    )
+    stock = models.DecimalField(
+        _("stok tersedia"),
+        max_digits=12,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    min_order = models.DecimalField(
+        _("pesanan minimum"),
+        max_digits=10,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    photo_1 = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("foto utama"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    photo_2 = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("foto 2"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    photo_3 = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("foto 3"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    photo_4 = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("foto 4"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    photo_5 = models.ForeignKey(
+        BalaiImage,
+        verbose_name=_("foto 5"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("dijual"), default=True)
+    preorder = models.BooleanField(
+        _("pra-pesan (musiman)"),
+        default=False,
+        help_text=_("Untuk hasil panen yang belum ada: pembeli memesan lebih dulu."),
+    )
+    harvest_date = models.DateField(_("perkiraan panen"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("name", boost=3),
+        index.AutocompleteField("name"),
+        index.SearchField("short_description"),
+        index.FilterField("active"),
+        index.FilterField("bumdes_id"),
+        index.FilterField("category_id"),
+        index.RelatedFields("bumdes", [index.SearchField("name")]),
+    ]
+
+    class Meta:
+        verbose_name = _("produk")
+        verbose_name_plural = _("produk")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["bumdes", "slug"], name="product_slug_per_bumdes")
+        ]
+        indexes = [models.Index(fields=["active", "name"], name="product_active_name")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.unit:
+            self.unit = self.unit.strip()
+        if self.preorder and self.harvest_date is None:
+            raise ValidationError(
+                {"harvest_date": _("Produk pra-pesan memerlukan perkiraan tanggal panen.")}
+            )
+        if not self.fractional:
+            if self.stock is not None and self.stock != self.stock.to_integral_value():
+                raise ValidationError(
+                    {"stock": _("Stok produk ini harus bilangan bulat (tidak boleh pecahan).")}
+                )
+            if self.min_order is not None and self.min_order != self.min_order.to_integral_value():
+                raise ValidationError(
+                    {"min_order": _("Pesanan minimum harus bilangan bulat untuk produk ini.")}
+                )
+
+    @property
+    def photos(self) -> list:
+        return [p for p in (getattr(self, f) for f in PHOTO_FIELDS) if p is not None]
+
+    @property
+    def photo(self):
+        photos = self.photos
+        return photos[0] if photos else None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock >= self.min_order
+
+    @property
+    def village_code(self) -> str:
+        return self.origin
+
+
+class Fulfilment(models.TextChoices):
+    PICKUP = "ambil", _("Diambil sendiri")
+    DELIVERY = "antar", _("Diantar (dalam desa)")
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "baru", _("Baru")
+    CONFIRMED = "dikonfirmasi", _("Dikonfirmasi")
+    READY = "siap", _("Siap diambil/dikirim")
+    DONE = "selesai", _("Selesai")
+    CANCELLED = "dibatalkan", _("Dibatalkan")
+
+
+# which status may follow which; cancelling is possible until the order is done
+ORDER_NEXT = {
+    OrderStatus.NEW: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {OrderStatus.READY, OrderStatus.CANCELLED},
+    OrderStatus.READY: {OrderStatus.DONE, OrderStatus.CANCELLED},
+    OrderStatus.DONE: set(),
+    OrderStatus.CANCELLED: set(),
+}
+# an order code: no 0/O, 1/I/L, 2/Z, 5/S, 8/B that a villager could misread from a phone
+ORDER_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+ORDER_CODE_LENGTH = 6
+
+
+class Order(OwnedHere):
+    """An order placed at the village hub (or accepted from an outside buyer's request).
+    Owned by the village; handled by the BUMDes's staff; synced up without the buyer's name,
+    phone and address (personal data the upstream does not need: see ``marketplace/sync.py``)."""
+
+    bumdes = models.ForeignKey(
+        Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="orders"
+    )
+    code = models.CharField(_("kode pesanan"), max_length=12)
+    buyer_name = models.CharField(_("nama pemesan"), max_length=120, blank=True)
+    buyer_phone = models.CharField(_("nomor HP"), max_length=16, blank=True)
+    fulfilment = models.CharField(
+        _("pengambilan"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.PICKUP
+    )
+    delivery_address = models.CharField(_("alamat antar"), max_length=300, blank=True)
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=15, choices=OrderStatus.choices, default=OrderStatus.NEW
+    )
+    cancel_reason = models.CharField(_("alasan batal"), max_length=300, blank=True)
+    total = models.PositiveBigIntegerField(_("total (Rp)"), default=0)
+    placed_at = models.DateTimeField(_("waktu pesan"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status berubah"), default=timezone.now)
+    request = models.OneToOneField(
+        "OrderRequest",
+        verbose_name=_("permintaan dari luar desa"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order",
+    )
+    # HMAC of the client address, for the rate limit; local only (never synced)
+    client_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("pesanan")
+        verbose_name_plural = _("pesanan")
+        ordering = ["-placed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "code"], name="order_code_per_village")
+        ]
+        indexes = [
+            models.Index(fields=["bumdes", "status"], name="order_bumdes_status"),
+            models.Index(fields=["client_key", "placed_at"], name="order_client_time"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def status_label(self) -> str:
+        if self.status == OrderStatus.READY:
+            if self.fulfilment == Fulfilment.DELIVERY:
+                return str(_("Siap dikirim"))
+            return str(_("Siap diambil"))
+        return str(self.get_status_display())
+
+    @property
+    def buyer_phone_masked(self) -> str:
+        return phone_masked(self.buyer_phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (OrderStatus.DONE, OrderStatus.CANCELLED)
+
+    def next_statuses(self) -> list[str]:
+        return sorted(ORDER_NEXT[OrderStatus(self.status)], key=list(OrderStatus).index)
+
+
+class OrderLine(OwnedHere):
+    """One product in an order, with the name, unit and price as they were when it was placed.
+    Owned by the village with its order; synced up."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("pesanan"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("produk"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="order_lines",
+    )
+    product_name = models.CharField(_("nama produk"), max_length=120)
+    unit = models.CharField(_("satuan"), max_length=20)
+    unit_price = models.PositiveBigIntegerField(_("harga satuan (Rp)"))
+    quantity = models.DecimalField(_("jumlah"), max_digits=10, decimal_places=3)
+    subtotal = models.PositiveBigIntegerField(_("subtotal (Rp)"))
+
+    class Meta:
+        verbose_name = _("baris pesanan")
+        verbose_name_plural = _("baris pesanan")
+        ordering = ["product_name"]
+
+    def __str__(self):
+        return f"{self.product_name} × {self.quantity}"
+
+
+class RequestStatus(models.TextChoices):
+    SENT = "terkirim", _("Menunggu konfirmasi desa")
+    WITHDRAWN = "ditarik", _("Ditarik pembeli")
+
+
+class OrderRequest(OwnedHere):
+    """An outside buyer's order request, made on the upstream's province market. Owned by the
+    upstream; synced down to the seller's village only. The village answers with an
+    :class:`Order` (accepted) or a cancelled one with a reason (declined): nothing is promised to
+    the buyer before that answer comes back up."""
+
+    bumdes = models.ForeignKey(
+        Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="requests"
+    )
+    code = models.CharField(_("kode permintaan"), max_length=12)
+    buyer_name = models.CharField(_("nama pembeli"), max_length=120)
+    buyer_phone = models.CharField(_("nomor HP"), max_length=16)
+    buyer_place = models.CharField(_("asal pembeli"), max_length=200, blank=True)
+    fulfilment = models.CharField(
+        _("pengambilan"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.PICKUP
+    )
+    delivery_address = models.CharField(_("alamat antar"), max_length=300, blank=True)
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+    # [{"product": uuid, "quantity": "2.5", "unit_price": 15000, "name": "…", "unit": "kg"}]
+    lines = models.JSONField(_("barang"), default=list)
+    total = models.PositiveBigIntegerField(_("perkiraan total (Rp)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.SENT
+    )
+    requested_at = models.DateTimeField(_("waktu permintaan"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("permintaan pesanan")
+        verbose_name_plural = _("permintaan pesanan")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "code"], name="request_code_per_upstream")
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.lines, list) or not 1 <= len(self.lines) <= 20:
+            raise ValidationError({"lines": _("Permintaan berisi 1 sampai 20 barang.")})
+        for line in self.lines:
+            if not isinstance(line, dict) or not {"product", "quantity"} <= set(line):
+                raise ValidationError({"lines": _("Baris permintaan tidak lengkap.")})
+
+    @property
+    def village_code(self) -> str:
+        return self.bumdes.origin if self.bumdes_id else ""
+
+    @property
+    def buyer_phone_masked(self) -> str:
+        return phone_masked(self.buyer_phone)

@@ -1,0 +1,374 @@
+"""Writes of the marketplace: placing orders (with stock reserved atomically), moving an order
+through its statuses, and outside buyers' order requests and the village's answer to them.
+
+Views, the admin, commands and tests all call these, so every path checks the same rules.
+Prices and totals always come from the database, never from what a form posted.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    ORDER_CODE_ALPHABET,
+    ORDER_CODE_LENGTH,
+    ORDER_NEXT,
+    Bumdes,
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderRequest,
+    OrderStatus,
+    Product,
+    RequestStatus,
+    phone_normalize,
+)
+
+MAX_LINES = 20
+MAX_QUANTITY = Decimal("100000")
+
+
+class OrderError(ValidationError):
+    """An order (or request) that cannot be placed as asked; nothing was changed."""
+
+
+class RateLimited(OrderError):
+    """Too many orders from one client in a short time."""
+
+
+@dataclass(frozen=True)
+class LineWanted:
+    product_id: object
+    quantity: object  # as typed: parsed and checked by the service
+
+
+def client_key_for(address: str) -> str:
+    """A keyed digest of the client's address: enough to count its orders, not to recover it."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), str(address or "").encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def quantity_parse(raw, product: Product) -> Decimal:
+    """A quantity a villager typed (``2``, ``1,5``, ``1.5``) checked against the product."""
+    text = str(raw if raw is not None else "").strip().replace(",", ".")
+    try:
+        quantity = Decimal(text)
+    except InvalidOperation:
+        raise OrderError(_("Jumlah harus berupa angka."), code="quantity") from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise OrderError(_("Jumlah harus lebih dari nol."), code="quantity")
+    if quantity > MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
+        raise OrderError(_("Jumlah tidak valid."), code="quantity")
+    if not product.fractional and quantity != quantity.to_integral_value():
+        raise OrderError(
+            _("%(product)s dijual per %(unit)s utuh: jumlah tidak boleh pecahan.")
+            % {"product": product.name, "unit": product.unit},
+            code="fraction",
+        )
+    if quantity < product.min_order:
+        raise OrderError(
+            _("Pesanan minimum %(product)s adalah %(min)s %(unit)s.")
+            % {"product": product.name, "min": _number(product.min_order), "unit": product.unit},
+            code="minimum",
+        )
+    return quantity
+
+
+def _number(value: Decimal) -> str:
+    """``1.5`` as ``1,5`` and ``2.000`` as ``2``."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def _subtotal(price: int, quantity: Decimal) -> int:
+    """Whole rupiah, rounded half up (1,5 kg × Rp 15.001 = Rp 22.502)."""
+    return int((Decimal(price) * quantity).quantize(Decimal("1"), rounding="ROUND_HALF_UP"))
+
+
+def _order_code_new(model) -> str:
+    for _attempt in range(20):
+        code = "".join(secrets.choice(ORDER_CODE_ALPHABET) for _ in range(ORDER_CODE_LENGTH))
+        if not model.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("no free order code after 20 tries")
+
+
+def _rate_limit_check(client_key: str) -> None:
+    if not client_key:
+        return
+    window = timezone.now() - timedelta(seconds=settings.MARKET_ORDER_RATE_WINDOW)
+    recent = Order.objects.filter(client_key=client_key, placed_at__gte=window).count()
+    if recent >= settings.MARKET_ORDER_RATE_LIMIT:
+        raise RateLimited(
+            _(
+                "Terlalu banyak pesanan dari perangkat ini dalam waktu singkat. "
+                "Coba lagi beberapa menit lagi, atau hubungi BUMDes."
+            ),
+            code="rate",
+        )
+
+
+def _buyer_check(*, buyer_name: str, buyer_phone: str, fulfilment: str, delivery_address: str):
+    errors = {}
+    name = (buyer_name or "").strip()
+    if not name:
+        errors["buyer_name"] = [_("Nama pemesan wajib diisi.")]
+    elif len(name) > 120:
+        errors["buyer_name"] = [_("Nama terlalu panjang (paling banyak 120 huruf).")]
+    try:
+        phone = phone_normalize(buyer_phone)
+    except ValidationError as exc:
+        errors["buyer_phone"] = exc.messages
+        phone = ""
+    if fulfilment not in Fulfilment.values:
+        errors["fulfilment"] = [_("Pilih diambil sendiri atau diantar.")]
+    address = (delivery_address or "").strip()
+    if fulfilment == Fulfilment.DELIVERY and not address:
+        errors["delivery_address"] = [_("Tulis alamat antar di dalam desa.")]
+    if len(address) > 300:
+        errors["delivery_address"] = [_("Alamat terlalu panjang.")]
+    if errors:
+        raise OrderError(errors)
+    return name, phone, address
+
+
+def _lines_priced(bumdes: Bumdes, wanted: list[LineWanted], *, lock: bool):
+    """The wanted lines against the products as they are now: ``[(product, quantity)]``."""
+    if not wanted:
+        raise OrderError(_("Pilih paling sedikit satu produk."), code="empty")
+    if len(wanted) > MAX_LINES:
+        raise OrderError(_("Terlalu banyak barang dalam satu pesanan."), code="lines")
+    ids = [str(line.product_id) for line in wanted]
+    if len(set(ids)) != len(ids):
+        raise OrderError(_("Satu produk hanya boleh muncul sekali."), code="duplicate")
+    queryset = Product.objects.filter(bumdes=bumdes, pk__in=ids)
+    if lock:
+        queryset = queryset.select_for_update()
+    try:
+        products = {str(p.pk): p for p in queryset}
+    except ValidationError:
+        raise OrderError(_("Produk tidak ditemukan."), code="product") from None
+    out = []
+    for line in wanted:
+        product = products.get(str(line.product_id))
+        if product is None or not product.active:
+            raise OrderError(_("Produk tidak ditemukan atau tidak dijual lagi."), code="product")
+        out.append((product, quantity_parse(line.quantity, product)))
+    return out
+
+
+def order_place(
+    *,
+    bumdes: Bumdes,
+    lines: list[LineWanted],
+    buyer_name: str,
+    buyer_phone: str,
+    fulfilment: str = Fulfilment.PICKUP,
+    delivery_address: str = "",
+    note: str = "",
+    client_key: str = "",
+    request: OrderRequest | None = None,
+    status: str = OrderStatus.NEW,
+) -> Order:
+    """Place an order and reserve its stock, in one transaction.
+
+    On the village hub SQLite's IMMEDIATE transactions take the write lock at BEGIN, so two
+    orders for the last units queue one after the other and the second sees the first's stock;
+    on PostgreSQL the product rows are locked (``select_for_update``). Either way stock never goes
+    below zero and nothing is sold twice.
+    """
+    if not bumdes.active:
+        raise OrderError(_("BUMDes ini sedang tidak menerima pesanan."), code="inactive")
+    name, phone, address = _buyer_check(
+        buyer_name=buyer_name,
+        buyer_phone=buyer_phone,
+        fulfilment=fulfilment,
+        delivery_address=delivery_address,
+    )
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise OrderError({"note": [_("Catatan terlalu panjang (paling banyak 500 huruf).")]})
+    with transaction.atomic():
+        _rate_limit_check(client_key)
+        priced = _lines_priced(bumdes, lines, lock=True)
+        for product, quantity in priced:
+            if quantity > product.stock:
+                raise OrderError(
+                    _("Stok %(product)s tinggal %(stock)s %(unit)s.")
+                    % {
+                        "product": product.name,
+                        "stock": _number(product.stock),
+                        "unit": product.unit,
+                    },
+                    code="stock",
+                )
+        now = timezone.now()
+        order = Order(
+            bumdes=bumdes,
+            code=_order_code_new(Order),
+            buyer_name=name,
+            buyer_phone=phone,
+            fulfilment=fulfilment,
+            delivery_address=address if fulfilment == Fulfilment.DELIVERY else "",
+            note=note,
+            status=status,
+            placed_at=now,
+            status_changed_at=now,
+            request=request,
+            client_key=client_key,
+            total=sum(_subtotal(p.price, q) for p, q in priced),
+        )
+        order.save()
+        for product, quantity in priced:
+            OrderLine(
+                order=order,
+                product=product,
+                product_name=product.name,
+                unit=product.unit,
+                unit_price=product.price,
+                quantity=quantity,
+                subtotal=_subtotal(product.price, quantity),
+            ).save()
+            product.stock -= quantity
+            product.save(update_fields=["stock", "updated_at"])
+    return order
+
+
+def order_status_set(*, order: Order, status: str, reason: str = "") -> Order:
+    """Move an order to its next status; cancelling needs a reason and gives the stock back."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if status not in ORDER_NEXT.get(order.status, set()):
+            raise OrderError(
+                _("Pesanan berstatus %(now)s tidak dapat diubah menjadi %(to)s.")
+                % {
+                    "now": order.get_status_display(),
+                    "to": dict(OrderStatus.choices).get(status, status),
+                },
+                code="transition",
+            )
+        reason = (reason or "").strip()
+        if status == OrderStatus.CANCELLED:
+            if not reason:
+                raise OrderError({"reason": [_("Tulis alasan pembatalan.")]})
+            if len(reason) > 300:
+                raise OrderError({"reason": [_("Alasan terlalu panjang.")]})
+            for line in order.lines.select_related("product"):
+                if line.product is not None:
+                    product = Product.objects.select_for_update().get(pk=line.product_id)
+                    product.stock += line.quantity
+                    product.save(update_fields=["stock", "updated_at"])
+            order.cancel_reason = reason
+        order.status = status
+        order.status_changed_at = timezone.now()
+        order.save()
+    return order
+
+
+def order_request_place(
+    *,
+    bumdes: Bumdes,
+    lines: list[LineWanted],
+    buyer_name: str,
+    buyer_phone: str,
+    buyer_place: str = "",
+    fulfilment: str = Fulfilment.PICKUP,
+    delivery_address: str = "",
+    note: str = "",
+) -> OrderRequest:
+    """An outside buyer's request on the province market (upstream). Nothing is reserved: the
+    village decides when the request reaches it, against its real stock."""
+    name, phone, address = _buyer_check(
+        buyer_name=buyer_name,
+        buyer_phone=buyer_phone,
+        fulfilment=fulfilment,
+        delivery_address=delivery_address,
+    )
+    priced = _lines_priced(bumdes, lines, lock=False)
+    with transaction.atomic():
+        request = OrderRequest(
+            bumdes=bumdes,
+            code=_order_code_new(OrderRequest),
+            buyer_name=name,
+            buyer_phone=phone,
+            buyer_place=(buyer_place or "").strip()[:200],
+            fulfilment=fulfilment,
+            delivery_address=address if fulfilment == Fulfilment.DELIVERY else "",
+            note=(note or "").strip()[:500],
+            lines=[
+                {
+                    "product": str(p.pk),
+                    "name": p.name,
+                    "unit": p.unit,
+                    "quantity": format(q.normalize(), "f"),
+                    "unit_price": p.price,
+                }
+                for p, q in priced
+            ],
+            total=sum(_subtotal(p.price, q) for p, q in priced),
+        )
+        request.full_clean()
+        request.save()
+    return request
+
+
+def _request_open(order_request: OrderRequest) -> None:
+    if Order.objects.filter(request=order_request).exists():
+        raise OrderError(_("Permintaan ini sudah dijawab."), code="answered")
+    if order_request.status != RequestStatus.SENT:
+        raise OrderError(_("Permintaan ini sudah ditarik pembeli."), code="withdrawn")
+
+
+def order_request_accept(*, order_request: OrderRequest) -> Order:
+    """The village accepts an outside request: an order, confirmed, with its stock reserved."""
+    with transaction.atomic():
+        _request_open(order_request)
+        return order_place(
+            bumdes=order_request.bumdes,
+            lines=[LineWanted(line["product"], line["quantity"]) for line in order_request.lines],
+            buyer_name=order_request.buyer_name,
+            buyer_phone=order_request.buyer_phone,
+            fulfilment=order_request.fulfilment,
+            delivery_address=order_request.delivery_address,
+            note=order_request.note,
+            request=order_request,
+            status=OrderStatus.CONFIRMED,
+        )
+
+
+def order_request_decline(*, order_request: OrderRequest, reason: str) -> Order:
+    """The village declines an outside request: a cancelled order with the reason, which syncs
+    up so the buyer learns of it; no stock is touched."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError({"reason": [_("Tulis alasan penolakan untuk pembeli.")]})
+    if len(reason) > 300:
+        raise OrderError({"reason": [_("Alasan terlalu panjang.")]})
+    with transaction.atomic():
+        _request_open(order_request)
+        now = timezone.now()
+        order = Order(
+            bumdes=order_request.bumdes,
+            code=_order_code_new(Order),
+            buyer_name=order_request.buyer_name,
+            buyer_phone=order_request.buyer_phone,
+            fulfilment=order_request.fulfilment,
+            status=OrderStatus.CANCELLED,
+            cancel_reason=reason,
+            placed_at=now,
+            status_changed_at=now,
+            request=order_request,
+            total=0,
+        )
+        order.save()
+    return order

@@ -1,0 +1,39 @@
+"""How the marketplace syncs (registered from ``MarketplaceConfig.ready()``; engine public API
+only).
+
+Up from the village: BUMDes, products (photos as blobs), orders and order lines. An order goes up
+without the buyer's name, phone, address and note: the upstream does not need a villager's
+personal data to show a BUMDes its sales (UU 27/2022: collect and send only what a service
+needs). Down from the upstream: categories to its whole region, and each outside order request
+to the seller's village alone.
+"""
+
+from hub.site.sync import ImageAdapter
+from hub.sync.registry import register
+
+from .models import (
+    PHOTO_FIELDS,
+    Bumdes,
+    Order,
+    OrderLine,
+    OrderRequest,
+    Product,
+    ProductCategory,
+)
+
+ORDER_LOCAL_FIELDS = ("buyer_name", "buyer_phone", "delivery_address", "note", "client_key")
+
+
+def request_audience(request: OrderRequest) -> str:
+    """The seller's village: an outside buyer's request concerns no one else."""
+    return request.bumdes.origin
+
+
+def register_synced_models():
+    images = ImageAdapter()
+    register(ProductCategory)
+    register(Bumdes, files={"logo": images}, blob_priority=4)
+    register(Product, files={name: images for name in PHOTO_FIELDS}, blob_priority=4)
+    register(Order, exclude=ORDER_LOCAL_FIELDS)
+    register(OrderLine)
+    register(OrderRequest, audience=request_audience)

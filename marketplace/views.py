@@ -1,0 +1,10 @@
+"""Villager-facing marketplace pages: parse the request, call a selector or a service."""
+
+from django.shortcuts import render
+
+from . import selectors
+
+
+def catalogue(request):
+    products = selectors.products_for_sale()
+    return render(request, "marketplace/catalogue.html", {"products": products})
