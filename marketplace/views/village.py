@@ -1,8 +1,8 @@
-"""Villager-facing marketplace pages: parse the request, call a selector or a service."""
+"""The villager's shop on the village hub."""
 
 from django.shortcuts import render
 
-from . import selectors
+from .. import selectors
 
 
 def catalogue(request):
