@@ -3,7 +3,10 @@
 Idempotent by ``rev``: a version no newer than the one held (or than its tombstone) is skipped,
 so a batch applied twice leaves the same state. A change the sender may not make (it is not the
 record's origin, or it would touch one of our own records) is refused and reported, and never
-blocks the rest: each record is applied in its own savepoint.
+blocks the rest: each record is applied in its own savepoint. A change whose synced foreign key
+points at a record not here yet (an order line in a batch before its order, or in an earlier
+batch) is held (:class:`~hub.sync.models.HeldChange`) and applied as soon as that record
+arrives: neither refused nor lost.
 """
 
 import logging
@@ -18,7 +21,7 @@ from hub.core.tasks_backend import defer_search_index, deferred_index
 
 from . import blobs
 from .journal import applying, journal_locked_batch, local_only
-from .models import BlobNeed, JournalEntry, Tombstone
+from .models import BlobNeed, HeldChange, JournalEntry, Tombstone
 from .registry import records_applied, spec_for
 from .wire import WireError, field_from_wire
 
@@ -32,6 +35,8 @@ class ApplyResult:
     refused: list[dict] = field(default_factory=list)
     # records applied whose files have not arrived yet
     needs: int = 0
+    # changes kept until a record they refer to arrives (see HeldChange)
+    held: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -47,6 +52,28 @@ MAX_REV = 2**31 - 1
 
 class Refused(Exception):
     pass
+
+
+class NotYet(Exception):
+    """The change refers to a record that has not arrived: hold it, do not refuse it."""
+
+
+def _synced_fks(spec) -> list:
+    return [
+        f
+        for f in spec.wire_fields()
+        if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None
+    ]
+
+
+def dependency_rank(label: str, _seen: frozenset = frozenset()) -> int:
+    """0 for a model whose synced foreign keys point nowhere; else one more than the deepest
+    model it points to. Applying a batch in this order puts an order before its lines."""
+    spec = spec_for(label)
+    if spec is None or label in _seen:
+        return 0
+    targets = {spec_for(f.related_model).label for f in _synced_fks(spec)} - {label}
+    return max((1 + dependency_rank(t, _seen | {label}) for t in targets), default=0)
 
 
 def _check_item(item: dict):
@@ -126,11 +153,10 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
     if obj is None:
         obj = model(pk=uid)
     _fill(obj, spec, fields, origin, rev)
-    for f in spec.wire_fields():
-        if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None:
-            target = getattr(obj, f.attname)
-            if target is not None and not f.related_model._base_manager.filter(pk=target).exists():
-                raise Refused(f"{f.name} refers to a record not here yet")
+    for f in _synced_fks(spec):
+        target = getattr(obj, f.attname)
+        if target is not None and not f.related_model._base_manager.filter(pk=target).exists():
+            raise NotYet(f"{spec_for(f.related_model).label} {target}")
     pending = []
     refs = item.get("b") or {}
     if not isinstance(refs, dict):
@@ -173,6 +199,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
             },
         )
         result.needs += 1
+    HeldChange.objects.filter(model=spec.label, uid=uid, rev__lte=rev).delete()
     result.applied += 1
 
 
@@ -180,7 +207,8 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
     """Apply a page or batch; call inside the transaction that also moves the checkpoint.
 
     New records without files or references go in bulk (one INSERT per model and chunk, the
-    journal likewise); everything else one by one in a savepoint of its own.
+    journal likewise); everything else one by one in a savepoint of its own, parents before
+    children; then the held changes whose records have arrived.
     """
     result = ApplyResult()
     applied: dict = {}
@@ -201,6 +229,9 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
             result=result,
             applied=applied,
         )
+        if items:
+            # what arrived may be what a held change waited for
+            _held_retry(me=me, result=result)
         for model, pks in applied.items():
             records_applied.send(sender=model, pks=pks)
     return result
@@ -237,11 +268,7 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
         known |= set(
             Tombstone.objects.filter(model=label, uid__in=uids).values_list("uid", flat=True)
         )
-        synced_fks = [
-            f
-            for f in spec.wire_fields()
-            if isinstance(f, models.ForeignKey) and spec_for(f.related_model) is not None
-        ]
+        synced_fks = _synced_fks(spec)
         objs, their_items = [], []
         for _spec, uid, item in entries:
             fields = item.get("f")
@@ -294,31 +321,90 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
     return rest
 
 
+def _item_label(item) -> str:
+    return str(item.get("m", "")) if isinstance(item, dict) else ""
+
+
+def _apply_one(item, *, sender, me, sender_is_upstream, result) -> bool:
+    """Apply one item in a savepoint; False when it must wait for a record it refers to."""
+    try:
+        with transaction.atomic():
+            item_apply(
+                item,
+                sender=sender,
+                me=me,
+                sender_is_upstream=sender_is_upstream,
+                result=result,
+            )
+    except NotYet as exc:
+        return _hold(item, sender=sender, sender_is_upstream=sender_is_upstream, reason=exc)
+    except (Refused, WireError, blobs.BlobError) as exc:
+        _refuse(result, item, exc)
+    except OperationalError:
+        raise  # locked, deadlocked, disk full: not the record's fault; the batch comes again
+    except (
+        IntegrityError,
+        ValidationError,
+        SuspiciousOperation,  # a file name the storage refuses, from a FileAdapter
+        ValueError,
+        TypeError,
+        DatabaseError,
+    ) as exc:
+        logger.warning("sync: refused %s from %s: %s", item.get("id"), sender, exc)
+        _refuse(result, item, "not applicable")
+    return True
+
+
+def _hold(item, *, sender, sender_is_upstream, reason) -> bool:
+    """Keep a change that waits for another record (the newest rev of it, once)."""
+    spec, uid, _origin, rev = _check_item(item)
+    held = HeldChange.objects.filter(model=spec.label, uid=uid).first()
+    if held is None or held.rev < rev:
+        HeldChange.objects.update_or_create(
+            model=spec.label,
+            uid=uid,
+            defaults={
+                "rev": rev,
+                "sender": sender,
+                "sender_is_upstream": sender_is_upstream,
+                "item": item,
+                "waiting_for": str(reason)[:200],
+            },
+        )
+    return False
+
+
 def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> None:
-    for item in items:
-        try:
-            with transaction.atomic():
-                item_apply(
-                    item,
-                    sender=sender,
-                    me=me,
-                    sender_is_upstream=sender_is_upstream,
-                    result=result,
-                )
-        except (Refused, WireError, blobs.BlobError) as exc:
-            _refuse(result, item, exc)
-        except OperationalError:
-            raise  # locked, deadlocked, disk full: not the record's fault; the batch comes again
-        except (
-            IntegrityError,
-            ValidationError,
-            SuspiciousOperation,  # a file name the storage refuses, from a FileAdapter
-            ValueError,
-            TypeError,
-            DatabaseError,
-        ) as exc:
-            logger.warning("sync: refused %s from %s: %s", item.get("id"), sender, exc)
-            _refuse(result, item, "not applicable")
+    # parents before children (an order before its lines), in arrival order otherwise
+    ranked = sorted(items, key=lambda item: dependency_rank(_item_label(item)))
+    for item in ranked:
+        if not _apply_one(
+            item, sender=sender, me=me, sender_is_upstream=sender_is_upstream, result=result
+        ):
+            result.held += 1
+
+
+def _held_retry(*, me: str, result) -> None:
+    """Apply the held changes whose records have now arrived, until none moves."""
+    while True:
+        moved = 0
+        held = sorted(
+            HeldChange.objects.order_by("held_at", "pk"),
+            key=lambda h: dependency_rank(h.model),
+        )
+        for change in held:
+            if _apply_one(
+                change.item,
+                sender=change.sender,
+                me=me,
+                sender_is_upstream=change.sender_is_upstream,
+                result=result,
+            ):
+                # applied, skipped or refused for good: it waits no longer
+                HeldChange.objects.filter(pk=change.pk).delete()
+                moved += 1
+        if not moved:
+            return
 
 
 def blob_arrived(sha: str) -> int:

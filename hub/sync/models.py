@@ -192,3 +192,26 @@ class BlobUpload(models.Model):
 
     def __str__(self):
         return self.sha256
+
+
+class HeldChange(models.Model):
+    """A change that refers (by a synced foreign key) to a record not here yet — an order line
+    that came in a batch before its order — kept as it came and applied as soon as the record it
+    needs arrives, instead of being refused and lost."""
+
+    model = models.CharField(max_length=80)
+    uid = models.UUIDField()
+    rev = models.PositiveIntegerField()
+    sender = models.CharField(max_length=10)
+    sender_is_upstream = models.BooleanField(default=False)
+    item = models.JSONField()
+    waiting_for = models.CharField(max_length=200, blank=True)
+    held_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "uid"], name="sync_heldchange_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.uid} r{self.rev} (waiting for {self.waiting_for})"
