@@ -210,7 +210,9 @@ CSRF_COOKIE_SECURE = env_bool("HUB_HTTPS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("HUB_BEHIND_PROXY", False):
+# nginx in front: it sets X-Forwarded-Proto and appends the client to X-Forwarded-For
+HUB_BEHIND_PROXY = env_bool("HUB_BEHIND_PROXY", False)
+if HUB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
 
