@@ -7,6 +7,7 @@ records). Files are referenced by SHA-256 through a :class:`FileAdapter` the dom
 so the engine never needs to know what an image or a PDF is.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -121,3 +122,15 @@ def nodes_last_synced(codes) -> dict[str, Any]:
             "code", "last_seen_at"
         )
     )
+
+
+@contextlib.contextmanager
+def received_from_origin():
+    """Write records of another origin here as if they had just arrived from it: the ``origin``
+    and ``rev`` given are kept and the journal row is written, exactly as when a change from the
+    network or a bundle is applied. For demo data and fixtures of upstream-owned records only;
+    an edit by hand must never use it (only the origin changes a record)."""
+    from .journal import applying
+
+    with applying():
+        yield
