@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Count, Sum
 
 from .identity import local_node_code
-from .models import BlobNeed, BlobUpload, JournalEntry, Node, SyncRun, SyncState
+from .models import BlobNeed, BlobUpload, HeldChange, JournalEntry, Node, SyncRun, SyncState
 
 
 def link_state(state: SyncState) -> str:
@@ -54,6 +54,8 @@ def sync_overview(runs: int = 10) -> dict:
             "pull_cursor": state.pull_cursor,
             "backlog": backlog_figures(me, state.push_seq),
             "waiting_downloads": {"blobs": needs["n"] or 0, "bytes": needs["size"] or 0},
+            # records that came before a record they refer to (applied when it arrives)
+            "held_records": HeldChange.objects.count(),
             "month_bytes": month_bytes(),
             "month_budget": settings.SYNC_MONTHLY_BUDGET_BYTES or None,
             "runs": list(
