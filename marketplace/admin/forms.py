@@ -1,0 +1,63 @@
+"""Admin forms of the marketplace: a product's BUMDes fixed for staff, the unit with
+suggestions, a slug made from the name when left empty."""
+
+from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from ..models import UNIT_SUGGESTIONS, Bumdes
+from ..selectors import staff_bumdes
+
+UNIT_LIST_ID = "market-unit-suggestions"
+
+
+class UnitInput(forms.TextInput):
+    """Free text up to 20 characters, with the usual units offered by the browser (a
+    ``<datalist>``: no JavaScript, and any other unit can still be typed)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"list": UNIT_LIST_ID, "maxlength": 20, "autocomplete": "off", **(attrs or {})}
+        )
+
+    def render(self, name, value, attrs=None, renderer=None):
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((u,) for u in UNIT_SUGGESTIONS)
+        )
+        return super().render(name, value, attrs, renderer) + format_html(
+            '<datalist id="{}">{}</datalist>', UNIT_LIST_ID, options
+        )
+
+
+class BumdesFixedForStaffForm(WagtailAdminModelForm):
+    """A form with a ``bumdes`` field that a BUMDes's staff cannot change: it shows their own
+    BUMDes, disabled, so a forged POST value is ignored (Django uses the initial value of a
+    disabled field)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("bumdes")
+        bumdes = staff_bumdes(self.for_user) if self.for_user is not None else None
+        if field is not None and bumdes is not None:
+            field.queryset = Bumdes.objects.filter(pk=bumdes.pk)
+            field.initial = bumdes.pk
+            field.disabled = True
+            field.help_text = _("Produk BUMDes Anda.")
+
+
+class ProductForm(BumdesFixedForStaffForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _(
+                "Bagian alamat halaman produk. Kosongkan: dibuat dari nama."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "slug" in self.fields and not cleaned.get("slug") and cleaned.get("name"):
+            cleaned["slug"] = slugify(cleaned["name"])[:80] or "produk"
+        return cleaned

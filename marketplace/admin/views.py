@@ -1,0 +1,238 @@
+"""Admin views of the marketplace.
+
+- The generic Wagtail views (listing, edit, delete, inspect, history, usage) scoped to the
+  user's BUMDes: a listing only holds what the user may see, and the URL of another BUMDes's
+  object answers 404 whichever view it is asked of.
+- An order's page with its lines and the buttons to its next statuses, and its printable slip.
+- An outside request's page with the accept and decline buttons.
+
+The buttons call the services (``order_status_set``, ``order_request_accept``,
+``order_request_decline``): an order changes in no other way in the admin.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from wagtail.admin import messages
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+
+from ..models import Fulfilment, Order, OrderRequest, OrderStatus
+from ..permissions import (
+    ORDER_CHANGE,
+    REQUEST_CHANGE,
+    object_in_scope_or_404,
+    scoped_queryset,
+)
+from ..services import OrderError, order_request_accept, order_request_decline, order_status_set
+from .exports import csv_cell
+
+# -- the generic views, scoped ---------------------------------------------------------------
+
+
+class ScopedObjectMixin:
+    """A view of one object that answers 404 for an object outside the user's BUMDes."""
+
+    def get_object(self, *args, **kwargs):
+        return object_in_scope_or_404(self.request.user, super().get_object(*args, **kwargs))
+
+
+class ScopedIndexView(generic.IndexView):
+    """A listing (and its search, filters and CSV/XLSX export) of the user's BUMDes only.
+    Exported cells that a spreadsheet would read as a formula are defused."""
+
+    def get_base_queryset(self):
+        return scoped_queryset(super().get_base_queryset(), self.request.user)
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if isinstance(value, str) else value
+
+
+class ScopedEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    pass
+
+
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    pass
+
+
+class ScopedCopyView(ScopedObjectMixin, generic.CopyView):
+    pass
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+def _order_of(request, pk) -> Order:
+    return get_object_or_404(
+        scoped_queryset(Order.objects.select_related("bumdes", "request"), request.user), pk=pk
+    )
+
+
+def order_may_change(user, order: Order) -> bool:
+    """Staff and officials with the permission move the orders of this village's BUMDes."""
+    return settings.HUB_ROLE == "village" and order.is_local and user.has_perm(ORDER_CHANGE)
+
+
+class OrderInspectView(ScopedInspectView):
+    """An order: buyer, lines, total, and a button per status it may move to."""
+
+    template_name = "marketplace/admin/order_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.object
+        context.update(
+            {
+                "order": order,
+                "lines": list(order.lines.all()),
+                "can_change": order_may_change(self.request.user, order),
+                "next_statuses": [
+                    (value, OrderStatus(value).label)
+                    for value in order.next_statuses()
+                    if value != OrderStatus.CANCELLED
+                ],
+                "can_cancel": OrderStatus.CANCELLED in order.next_statuses(),
+                "status_url": reverse("market_orders:status", args=[order.pk]),
+                "slip_url": reverse("market_orders:slip", args=[order.pk]),
+                "is_delivery": order.fulfilment == Fulfilment.DELIVERY,
+            }
+        )
+        return context
+
+
+def _error_messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for messages_ in exc.message_dict.values() for m in messages_]
+    return exc.messages
+
+
+@require_POST
+def order_status(request, pk):
+    order = _order_of(request, pk)
+    if not order_may_change(request.user, order):
+        raise PermissionDenied
+    status = request.POST.get("status", "")
+    try:
+        order = order_status_set(order=order, status=status, reason=request.POST.get("reason", ""))
+    except OrderError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Pesanan %(code)s sekarang: %(status)s.")
+            % {"code": order.code, "status": order.status_label},
+        )
+    return redirect("market_orders:inspect", order.pk)
+
+
+@require_safe
+def order_slip(request, pk):
+    """A printable slip: A4 by default, ``?ukuran=58`` for a 58 mm thermal printer."""
+    order = _order_of(request, pk)
+    if not request.user.has_perm("marketplace.view_order"):
+        raise PermissionDenied
+    thermal = request.GET.get("ukuran") == "58"
+    return TemplateResponse(
+        request,
+        "marketplace/admin/order_slip.html",
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "thermal": thermal,
+            "is_delivery": order.fulfilment == Fulfilment.DELIVERY,
+        },
+    )
+
+
+# -- outside order requests ------------------------------------------------------------------
+
+
+def _request_of(request, pk) -> OrderRequest:
+    return get_object_or_404(
+        scoped_queryset(OrderRequest.objects.select_related("bumdes"), request.user), pk=pk
+    )
+
+
+def request_may_answer(user, order_request: OrderRequest) -> bool:
+    return settings.HUB_ROLE == "village" and user.has_perm(REQUEST_CHANGE)
+
+
+class RequestInspectView(ScopedInspectView):
+    """An outside buyer's request: what they want, and the accept and decline buttons."""
+
+    template_name = "marketplace/admin/request_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order_request = self.object
+        answer = Order.objects.filter(request=order_request).first()
+        context.update(
+            {
+                "order_request": order_request,
+                "answer": answer,
+                "answer_url": reverse("market_orders:inspect", args=[answer.pk]) if answer else "",
+                "can_answer": answer is None
+                and order_request.status == "terkirim"
+                and request_may_answer(self.request.user, order_request),
+                "accept_url": reverse("market_requests:accept", args=[order_request.pk]),
+                "decline_url": reverse("market_requests:decline", args=[order_request.pk]),
+            }
+        )
+        return context
+
+
+@require_POST
+def request_accept(request, pk):
+    order_request = _request_of(request, pk)
+    if not request_may_answer(request.user, order_request):
+        raise PermissionDenied
+    try:
+        order = order_request_accept(order_request=order_request)
+    except OrderError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+        return redirect("market_requests:inspect", order_request.pk)
+    messages.success(
+        request,
+        _("Permintaan %(request)s diterima: pesanan %(code)s, stok sudah dipesankan.")
+        % {"request": order_request.code, "code": order.code},
+    )
+    return redirect("market_orders:inspect", order.pk)
+
+
+@require_POST
+def request_decline(request, pk):
+    order_request = _request_of(request, pk)
+    if not request_may_answer(request.user, order_request):
+        raise PermissionDenied
+    try:
+        order_request_decline(order_request=order_request, reason=request.POST.get("reason", ""))
+    except OrderError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+        return redirect("market_requests:inspect", order_request.pk)
+    messages.success(
+        request,
+        _("Permintaan %(request)s ditolak; alasannya dikirim ke pembeli pada sinkronisasi berikut.")
+        % {"request": order_request.code},
+    )
+    return redirect("market_requests:index")
