@@ -13,6 +13,13 @@ if settings.HUB_ROLE == "upstream":
         path("", province.catalogue, name="catalogue"),
     ]
 else:
+    # fixed words first (a BUMDes slugged kategori, bumdes, pesan or pesanan would be shadowed)
     urlpatterns = [
         path("", village.catalogue, name="catalogue"),
+        path("kategori/<slug:slug>/", village.category, name="category"),
+        path("bumdes/<slug:slug>/", village.bumdes, name="bumdes"),
+        path("pesan/<uuid:pk>/", village.order, name="order"),
+        path("pesanan/<str:token>/", village.order_placed, name="order_placed"),
+        path("status/", village.order_status, name="order_status"),
+        path("<slug:bumdes_slug>/<slug:product_slug>/", village.product, name="product"),
     ]
