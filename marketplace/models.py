@@ -298,7 +298,7 @@ class Product(index.Indexed, OwnedHere):
         index.FilterField("active"),
         index.FilterField("bumdes_id"),
         index.FilterField("category_id"),
-        index.RelatedFields("bumdes", [index.SearchField("name")]),
+        index.RelatedFields("bumdes", [index.SearchField("name"), index.FilterField("active")]),
     ]
 
     class Meta:
