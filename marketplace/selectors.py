@@ -49,7 +49,11 @@ def products_search(query: str, **filters) -> list:
     query = (query or "").strip()[:100]
     if not query:
         return []
-    return list(products_for_sale(**filters).search(query, operator="and"))
+    # the search backend filters only on indexed FilterFields (not bumdes__active, not origin):
+    # search the active products, then keep the hits the catalogue's filters allow, in rank order
+    hits = [p.pk for p in Product.objects.filter(active=True).search(query, operator="and")[:500]]
+    found = products_for_sale(**filters).in_bulk(hits)
+    return [found[pk] for pk in hits if pk in found]
 
 
 def categories_in_use() -> QuerySet:

@@ -11,6 +11,8 @@ app_name = "market"
 if settings.HUB_ROLE == "upstream":
     urlpatterns = [
         path("", province.catalogue, name="catalogue"),
+        path("produk/<uuid:pk>/", province.product, name="product"),
+        path("status/", province.request_status, name="order_status"),
     ]
 else:
     # fixed words first (a BUMDes slugged kategori, bumdes, pesan or pesanan would be shadowed)

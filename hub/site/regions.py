@@ -110,6 +110,21 @@ def _names_for_prefixes(prefixes: set[str], path: Path) -> dict[str, str]:
     return found
 
 
+def region_names(codes, region_list: Path | None = None) -> dict[str, str]:
+    """Official names of region codes written without dots (``15``, ``1503``, ``150301``,
+    ``1503012021``), in one pass over the list; a code not in the list is left out."""
+    by_dotted = {}
+    for code in codes:
+        code = str(code)
+        if re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{10}", code):
+            parts = [code[0:2], code[2:4], code[4:6], code[6:10]]
+            by_dotted[".".join(p for p in parts if p)] = code
+    if not by_dotted:
+        return {}
+    found = _names_for_prefixes(set(by_dotted), Path(region_list or settings.HUB_REGION_LIST))
+    return {by_dotted[dotted]: name for dotted, name in found.items()}
+
+
 def lookup_village(raw: str, region_list: Path | None = None) -> VillageRegion:
     """Validate ``raw`` against the official list and return its names.
 
