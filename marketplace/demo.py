@@ -199,7 +199,7 @@ def product_photo(background: tuple, items: tuple, seed: int, size=(1200, 900)) 
     return out.getvalue()
 
 
-def _photo(slug: str, name: str, colours: tuple, seed: int) -> BalaiImage:
+def photo_image(slug: str, name: str, colours: tuple, seed: int) -> BalaiImage:
     title = f"Foto produk demo: {name}"
     existing = BalaiImage.objects.filter(title=title).first()
     if existing:
@@ -278,7 +278,7 @@ def _products(bumdes: Bumdes, categories: dict[str, ProductCategory]) -> dict[st
                 fractional=fractional,
                 stock=Decimal(stock),
                 min_order=Decimal(minimum),
-                photo_1=_photo(slug, name, colours, seed),
+                photo_1=photo_image(slug, name, colours, seed),
                 preorder=preorder_days is not None,
                 harvest_date=today + timedelta(days=preorder_days) if preorder_days else None,
             )

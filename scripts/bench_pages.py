@@ -183,8 +183,9 @@ def pss_bytes(pid: int) -> tuple[int, str]:
 class Hub:
     """One ``scripts/run`` on 127.0.0.1, in a new session so it can be stopped as a group."""
 
-    def __init__(self, data_dir: Path, port: int, log_path: Path):
+    def __init__(self, data_dir: Path, port: int, log_path: Path, extra_env: dict | None = None):
         self.data_dir = data_dir
+        self.extra_env = dict(extra_env or {})
         self.port = port
         self.log_path = log_path
         self.base = f"http://127.0.0.1:{port}"
@@ -193,7 +194,7 @@ class Hub:
 
     def start(self) -> None:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        env = clean_env(self.data_dir, PORT=str(self.port), HOST="127.0.0.1")
+        env = clean_env(self.data_dir, PORT=str(self.port), HOST="127.0.0.1", **self.extra_env)
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "run")],
             cwd=ROOT,
