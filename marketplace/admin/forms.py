@@ -1,7 +1,10 @@
 """Admin forms of the marketplace: a product's BUMDes fixed for staff, the unit with
 suggestions, a slug made from the name when left empty."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +34,31 @@ class UnitInput(forms.TextInput):
         )
 
 
+RUPIAH_RE = re.compile(r"^(\d+|\d{1,3}(\.\d{3})+)$")
+
+
+class RupiahField(forms.IntegerField):
+    """Whole rupiah as people write them: ``15000``, ``15.000`` or ``Rp 15.000``.
+
+    Django's own integer field drops a trailing ``.000`` as decimals, so ``15.000`` became
+    Rp 15; and ``15000,5`` or ``1.5`` are not a price in whole rupiah.
+    """
+
+    default_error_messages = {
+        "invalid": _("Tulis harga dalam rupiah, angka saja (mis. 15000 atau 15.000)."),
+    }
+
+    def to_python(self, value):
+        text = re.sub(r"\s", "", str(value or ""))
+        if text[:2].lower() == "rp":
+            text = text[2:]
+        if not text:
+            return None
+        if not RUPIAH_RE.match(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text.replace(".", ""))
+
+
 class BumdesFixedForStaffForm(WagtailAdminModelForm):
     """A form with a ``bumdes`` field that a BUMDes's staff cannot change: it shows their own
     BUMDes, disabled, so a forged POST value is ignored (Django uses the initial value of a
@@ -50,6 +78,14 @@ class BumdesFixedForStaffForm(WagtailAdminModelForm):
 class ProductForm(BumdesFixedForStaffForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "price" in self.fields:
+            model_field = self.fields["price"]
+            self.fields["price"] = RupiahField(
+                label=model_field.label,
+                help_text=model_field.help_text,
+                min_value=1,
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            )
         if "slug" in self.fields:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = _(
