@@ -50,7 +50,8 @@ class ScopedIndexView(generic.IndexView):
 
     def preprocess_field_value(self, field, value, export_format):
         value = super().preprocess_field_value(field, value, export_format)
-        return csv_cell(value) if isinstance(value, str) else value
+        # XLSX: Wagtail already stores a formula-looking cell as text
+        return csv_cell(value) if export_format == self.FORMAT_CSV else value
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):

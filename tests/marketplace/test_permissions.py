@@ -484,6 +484,34 @@ def test_admin_cancel_needs_a_reason_and_releases_stock(staff_client, shops):
     assert product.stock == Decimal("10")
 
 
+def test_order_list_filters_by_status(staff_client, shops, place_order):
+    # given: A has a new order and a confirmed one
+    confirmed = place_order(shops["a"].product, "1", buyer_name="Pemesan Lama", client_key="x")
+    staff_client.post(
+        reverse("market_orders:status", args=[confirmed.pk]), {"status": "dikonfirmasi"}
+    )
+    # when
+    response = staff_client.get(reverse("market_orders:index"), {"status": "baru"})
+    # then
+    assert "Pemesan A" in _text(response)
+    assert "Pemesan Lama" not in _text(response)
+
+
+def test_orders_are_not_moved_on_the_upstream(client, admin_user, shops, settings):
+    # given: the upstream, where the villages' orders are copies
+    settings.HUB_ROLE = "upstream"
+    client.force_login(admin_user)
+    order = shops["a"].order
+    # when
+    response = client.post(
+        reverse("market_orders:status", args=[order.pk]), {"status": "dikonfirmasi"}
+    )
+    # then
+    assert _refused(response)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.NEW
+
+
 def test_admin_refuses_a_status_jump(staff_client, shops):
     # given
     order = shops["a"].order
