@@ -655,3 +655,18 @@ def test_home_page_shows_the_market_entry_once_products_exist(client, home, bumd
     # then the home page links to the market
     html = _html(client.get("/", {"baru": 1}))
     assert 'class="entry entry-pasar" href="/pasar/"' in html
+
+
+@pytest.mark.parametrize("page", ["order", "status"])
+def test_pages_with_a_csrf_token_never_reach_the_page_cache(client, product, page):
+    # given a phone that already holds a CSRF cookie from an earlier visit
+    url = f"/pasar/pesan/{product.pk}/" if page == "order" else "/pasar/status/"
+    client.get(url)
+    assert settings.CSRF_COOKIE_NAME in client.cookies
+    # when it, and then another phone, open the page again
+    again = client.get(url)
+    other = Client().get(url)
+    # then each gets a fresh page: no token of one phone is ever served to another
+    assert again.get("X-Balai-Cache") != "hit"
+    assert other.get("X-Balai-Cache") != "hit"
+    assert "no-store" in again["Cache-Control"]
