@@ -249,3 +249,43 @@ def test_outside_request_page_shows_when_it_arrived(staff_client, product):
     assert "yang lalu" in _text(response)
     assert "Terima permintaan" in _text(response)
     assert "RQWAIT" in _text(listing)
+
+
+@pytest.mark.parametrize(
+    "url_name, with_object",
+    [
+        ("market_orders:index", None),
+        ("market_orders:inspect", "order"),
+        ("market_orders:slip", "order"),
+        ("market_requests:index", None),
+        ("market_products:index", None),
+        ("market_products:add", None),
+        ("market_products:edit", "product"),
+        ("market_products:history", "product"),
+        ("market_bumdes:index", None),
+        ("market_bumdes:add", None),
+        ("market_bumdes:edit", "bumdes"),
+        ("market_categories:index", None),
+        ("market_categories:inspect", "category"),
+        ("market_staff:index", None),
+        ("market_staff:add", None),
+        ("market_report_daily", None),
+        ("market_report_sales", None),
+        ("wagtailadmin_home", None),
+    ],
+)
+def test_every_market_page_renders_for_a_superuser(
+    admin_client, product, category, place_order, url_name, with_object
+):
+    # given
+    objects = {
+        "order": place_order(product, "1"),
+        "product": product,
+        "bumdes": product.bumdes,
+        "category": category,
+    }
+    args = [objects[with_object].pk] if with_object else []
+    # when
+    response = admin_client.get(reverse(url_name, args=args))
+    # then
+    assert response.status_code == 200
