@@ -170,7 +170,6 @@ def client_address(request) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def order(request, pk):
     found = _product_for_sale(pk=pk)
-    _with_renditions([found.photo_1], "thumb")
     status = 200
     if request.method == "POST":
         form = OrderForm(request.POST, product=found)
@@ -200,6 +199,7 @@ def order(request, pk):
             status = 400
     else:
         form = OrderForm(product=found)
+    _with_renditions([found.photo_1], "thumb")
     return render(
         request, "marketplace/order_form.html", {"product": found, "form": form}, status=status
     )
