@@ -63,7 +63,7 @@ def defer_search_index(obj) -> None:
 
 def deferred_index_task(bucket: dict) -> dict:
     """Search index in bulk per model, then references one object at a time."""
-    from modelsearch.index import get_search_backends_with_name
+    from modelsearch.index import class_is_indexed, get_search_backends_with_name
 
     by_model: dict[tuple[str, str], set] = {}
     for app_label, model_name, pk in bucket.get(SEARCH_TASK, []):
@@ -71,6 +71,8 @@ def deferred_index_task(bucket: dict) -> dict:
     indexed = 0
     for (app_label, model_name), pks in by_model.items():
         model = apps.get_model(app_label, model_name)
+        if not class_is_indexed(model):
+            continue  # a synced record that is not searchable (a category, a BUMDes)
         objects = list(model.get_indexed_objects().filter(pk__in=pks))
         for name, backend in get_search_backends_with_name(with_auto_update=True):
             try:

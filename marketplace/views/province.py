@@ -140,8 +140,10 @@ def catalogue(request):
         ({"code": k, "name": names.get(k) or k} for k in {o[:4] for o in origins}),
         key=lambda k: k["name"],
     )
+    # villages are offered within one kabupaten: a province has hundreds
+    within = kabupaten or (kabupatens[0]["code"] if len(kabupatens) == 1 else "")
     village_choices = sorted(
-        (villages[o] for o in origins if not kabupaten or o.startswith(kabupaten)),
+        (villages[o] for o in origins if within and o.startswith(within)),
         key=lambda v: v.name,
     )
     _decorate(page.object_list, villages)

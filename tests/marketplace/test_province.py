@@ -187,8 +187,11 @@ def test_catalogue_filters_by_kabupaten_village_category_and_search(client, mark
     assert "Tidak ada produk yang cocok" in nothing.content.decode()
     # and the filter links name the kabupaten and, once one is chosen, its villages
     html = by_kabupaten.content.decode()
-    assert "Kabupaten Batanghari" in html and "Desa Tambak Ratu" in html
-    assert "Desa Sengkati Kecil</a>" not in html
+    assert ">Kabupaten Batanghari</a>" in html
+    assert ">Desa Tambak Ratu</a>" in html and ">Desa Bukit Berantai</a>" in html
+    assert ">Desa Sengkati Kecil</a>" not in html
+    # while without a kabupaten no village is offered (a province has hundreds)
+    assert ">Desa Tambak Ratu</a>" not in client.get("/pasar/").content.decode()
 
 
 def test_catalogue_ignores_malformed_filters(client, market):
