@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from hub.core.pagecache import per_generation
 from hub.site.images import rendition_filters
-from hub.site.models import BalaiRendition
+from hub.site.models import BalaiImage, BalaiRendition
 
 from .. import selectors, services
 from ..forms import OrderForm, OrderLookupForm
@@ -136,21 +136,28 @@ def bumdes(request, slug):
     return _catalogue_render(request, bumdes=found)
 
 
-def _product_for_sale(**lookup) -> Product:
-    product = (
-        Product.objects.for_sale()
-        .select_related("bumdes", "category", *PHOTO_FIELDS)
-        .filter(**lookup)
-        .first()
-    )
+def _product_for_sale(*related: str, **lookup) -> Product:
+    product = Product.objects.for_sale().select_related("bumdes", *related).filter(**lookup).first()
     if product is None:
         raise Http404
     return product
 
 
+def _other_photos_load(product: Product) -> None:
+    """Photos 2 to 5 in one query: cheaper than four more joins on every product page."""
+    wanted = [(f, getattr(product, f"{f}_id")) for f in PHOTO_FIELDS[1:]]
+    wanted = [(field, pk) for field, pk in wanted if pk is not None]
+    if not wanted:
+        return
+    images = BalaiImage.objects.in_bulk([pk for _field, pk in wanted])
+    for field, pk in wanted:
+        setattr(product, field, images.get(pk))
+
+
 @require_safe
 def product(request, bumdes_slug, product_slug):
-    found = _product_for_sale(bumdes__slug=bumdes_slug, slug=product_slug)
+    found = _product_for_sale("category", "photo_1", bumdes__slug=bumdes_slug, slug=product_slug)
+    _other_photos_load(found)
     _with_renditions(found.photos, "full")
     return render(request, "marketplace/product.html", {"product": found})
 
@@ -169,7 +176,7 @@ def client_address(request) -> str:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def order(request, pk):
-    found = _product_for_sale(pk=pk)
+    found = _product_for_sale("photo_1", pk=pk)
     status = 200
     if request.method == "POST":
         form = OrderForm(request.POST, product=found)
