@@ -12,6 +12,7 @@ The buttons call the services (``order_status_set``, ``order_request_accept``,
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -59,7 +60,27 @@ class ScopedEditView(ScopedObjectMixin, generic.EditView):
 
 
 class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
+    def form_valid(self, form):
+        # A BUMDes with products, orders or requests is protected by its foreign keys: say so,
+        # whether the reference index already knows it (Wagtail would answer "no permission")
+        # or only the database does (a server error; the deletion's log entry is rolled back).
+        if self.usage and self.usage.is_protected:
+            return self._refuse_protected()
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            return self._refuse_protected()
+
+    def _refuse_protected(self):
+        messages.error(
+            self.request,
+            _(
+                "%(object)s masih dipakai oleh produk, pesanan atau permintaan, jadi tidak "
+                "dapat dihapus. Nonaktifkan saja."
+            )
+            % {"object": self.object},
+        )
+        return redirect(self.index_url_name)
 
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):

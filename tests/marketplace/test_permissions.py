@@ -393,6 +393,19 @@ def test_officials_link_staff_to_a_bumdes(official_client, shops, django_user_mo
     assert BumdesStaff.objects.get(user=user).bumdes == shops["b"].bumdes
 
 
+def test_a_bumdes_with_products_is_not_deleted(official_client, shops):
+    # given: BUMDes A has a product and an order
+    bumdes_a = shops["a"].bumdes
+    # when
+    response = official_client.post(
+        reverse("market_bumdes:delete", args=[bumdes_a.pk]), follow=True
+    )
+    # then: refused with a message, not a server error, and nothing is gone
+    assert response.status_code == 200
+    assert "tidak dapat dihapus" in _text(response)
+    assert Bumdes.objects.filter(pk=bumdes_a.pk).exists()
+
+
 # -- categories are the upstream's -----------------------------------------------------------
 
 
