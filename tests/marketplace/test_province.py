@@ -3,7 +3,7 @@ buyer's request and its status page, and the categories seed command.
 
 The test settings are the village role. The market's views read the role and the node code at
 request time, and ``marketplace/urls.py`` picks its patterns at import, so the ``upstream``
-fixture overrides both settings and re-imports the URL module under them (and back after);
+fixture overrides both settings and re-imports the URL modules under them (and back after);
 records from villages are written the way the sync engine writes them (``applying()``, the
 village's origin). tests/sync/test_market_sync.py runs the same pages on a real upstream.
 """
@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.urls import clear_url_caches, set_urlconf
 from django.utils import timezone
 
+import hub.urls
 import marketplace.urls
 from hub.core import pagecache
 from hub.sync.journal import applying
@@ -41,7 +42,9 @@ BATANGHARI = "1504012002"  # Sengkati Kecil, Kabupaten Batanghari
 
 
 def _urls_reload():
+    # hub.urls too: its /pasar/ resolver keeps the patterns it read first
     importlib.reload(marketplace.urls)
+    importlib.reload(hub.urls)
     clear_url_caches()
     set_urlconf(None)
 
