@@ -27,6 +27,12 @@ ANSIBLE_DIR = ROOT / "ansible"
 PROVISION_TARGET = ROOT / "scripts" / "provision-target"
 VENV_BIN = Path(sys.executable).parent
 LOG_DIR = ROOT / "var" / "provisioning-run" / "logs"
+# The public node keys hub_app fetches, one folder for every container of the run (the village
+# is enrolled with its key on the upstream, the upstream's key is pinned on the village).
+KEYS_DIR = ROOT / "var" / "provisioning-run" / "node-keys"
+# A veth pair between the upstream's and the village's namespaces (the only way between them):
+# the upstream is 10.231.213.1 on it, the village 10.231.213.2.
+LINK_UPSTREAM, LINK_VILLAGE = "10.231.213.1", "10.231.213.2"
 # Debian 12's Python, which the wheelhouse is built for.
 BOOKWORM_PYTHON = "3.11.2"
 RECAP = re.compile(
@@ -193,6 +199,7 @@ def write_inventory(
         "hub_app_allowed_hosts": ["balai.lan", "localhost", "127.0.0.1", f"10.231.{index}.2"],
         "hub_app_source_dir": str(source),
         "hub_app_requirements_file": str(requirements),
+        "hub_app_public_keys_dir": str(KEYS_DIR),
     }
     if group == "villages":
         host |= {
@@ -202,11 +209,66 @@ def write_inventory(
             # The test's "second disk" is a directory: a container has no disk to mount.
             "hub_backup_dir": "/srv/balai-backup",
             "hub_backup_require_mount": False,
+            # Syncs when the test says so (sync_now), not on the 5-minute schedule, so that a
+            # pushed bundle finds its content not pulled already.
+            "hub_app_extra_env": {"HUB_SYNC_INTERVAL": 86400},
         }
     else:
         host |= {"balai_hardware_profile": "server", "hub_app_node_code": "15"}
+        # Villages reach it over the link between the two namespaces (link_namespaces).
+        host["hub_app_allowed_hosts"].append(LINK_UPSTREAM)
     inventory = {"all": {"children": {group: {"hosts": {name: host}}}}}
     path.write_text(json.dumps(inventory, indent=2))
+
+
+def joint_inventory(path: Path, *targets: "Target", **village_vars) -> Path:
+    """One inventory naming every target (each in its group), the villages with more vars."""
+    children: dict = {}
+    for target in targets:
+        for group, body in json.loads(target.inventory.read_text())["all"]["children"].items():
+            hosts = children.setdefault(group, {"hosts": {}})["hosts"]
+            for name, host in body["hosts"].items():
+                hosts[name] = host | (village_vars if group == "villages" else {})
+    path.write_text(json.dumps({"all": {"children": children}}, indent=2))
+    return path
+
+
+def _ip(*args: str, check: bool = True) -> None:
+    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
+    if check and result.returncode != 0:
+        pytest.fail(f"ip {' '.join(args)}: {result.stderr}")
+
+
+@contextlib.contextmanager
+def link_namespaces(upstream: "Target", village: "Target"):
+    """A veth pair between the two containers' namespaces (made by scripts/provision-target as
+    balai-NAME): the upstream is LINK_UPSTREAM on it, the village LINK_VILLAGE. Nothing of this
+    machine's own network is touched; the pair goes when the test ends."""
+    up_ns, village_ns = f"balai-{upstream.name}", f"balai-{village.name}"
+    up_if, village_if = "bx213-u", "bx213-v"
+    _ip("-n", up_ns, "link", "delete", up_if, check=False)
+    _ip(
+        "link",
+        "add",
+        up_if,
+        "netns",
+        up_ns,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        village_if,
+        "netns",
+        village_ns,
+    )
+    try:
+        _ip("-n", up_ns, "address", "add", f"{LINK_UPSTREAM}/30", "dev", up_if)
+        _ip("-n", village_ns, "address", "add", f"{LINK_VILLAGE}/30", "dev", village_if)
+        _ip("-n", up_ns, "link", "set", up_if, "up")
+        _ip("-n", village_ns, "link", "set", village_if, "up")
+        yield
+    finally:
+        _ip("-n", up_ns, "link", "delete", up_if, check=False)
 
 
 def provision_target(*args: str, timeout: float = 1800) -> str:

@@ -26,7 +26,15 @@ def _env() -> dict:
 
 
 def test_the_playbooks_are_there():
-    assert set(PLAYBOOKS) >= {"backup.yml", "restore.yml", "upgrade.yml", "village.yml"}
+    assert set(PLAYBOOKS) >= {
+        "backup.yml",
+        "enroll.yml",
+        "push-content.yml",
+        "restore.yml",
+        "upgrade.yml",
+        "upstream.yml",
+        "village.yml",
+    }
 
 
 def test_ansible_lint_production_profile_is_clean():

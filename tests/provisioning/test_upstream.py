@@ -1,13 +1,61 @@
 """upstream.yml on a bare Debian bookworm container with PostgreSQL: converge, converge again
-with no change, then the upstream serves through nginx on PostgreSQL."""
+with no change, then the upstream serves through nginx on PostgreSQL. Then a village container
+provisioned with the upstream in its inventory: enrolled on the upstream and pinning it through
+Ansible (a rerun changes nothing), a content bundle pushed to it by push-content.yml (twice:
+the second push applies nothing), and one real sync between the two over a link of their own.
 
+One upstream and one village for the module; the tests run in order and build on each other.
+"""
+
+import dataclasses
 import json
+import re
+import time
 
 import pytest
 
-from .conftest import http_get
+from .conftest import LINK_UPSTREAM, http_get, joint_inventory, link_namespaces
 
 pytestmark = pytest.mark.provisioning
+
+MANAGE_SHELL = "balai-manage shell --no-imports --command"
+VILLAGE_CODE = "1503012021"
+
+
+def _shell(target, code: str) -> str:
+    lines = target.ssh(f"{MANAGE_SHELL} {json.dumps(code)}").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def _announcements(target, title: str) -> str:
+    return _shell(
+        target,
+        "from hub.site.models import Announcement; "
+        f"print(Announcement.objects.filter(title={title!r}).count())",
+    )
+
+
+def _announce(target, title: str) -> None:
+    _shell(
+        target,
+        "from django.utils import timezone; from hub.site.models import Announcement; "
+        f"Announcement.objects.create(title={title!r}, body='<p>uji</p>', "
+        "publish_at=timezone.now())",
+    )
+
+
+@pytest.fixture(scope="module")
+def fleet(upstream_target, village_target, tmp_path_factory):
+    """The village seen through an inventory that names the upstream too (as an operator's
+    does), reaching the upstream at its address on the link between their namespaces."""
+    inventory = joint_inventory(
+        tmp_path_factory.mktemp("fleet") / "hosts.json",
+        upstream_target,
+        village_target,
+        hub_enroll_upstream=upstream_target.name,
+        hub_enroll_upstream_url=f"http://{LINK_UPSTREAM}",
+    )
+    return dataclasses.replace(village_target, inventory=inventory)
 
 
 def test_upstream_playbook_provisions_a_bare_root(upstream_target):
@@ -30,3 +78,122 @@ def test_upstream_serves_on_postgresql_through_nginx(upstream_target):
     assert (health["role"], health["database"]["vendor"]) == ("upstream", "postgresql")
     states = upstream_target.ssh("systemctl is-active balai-web balai-cluster postgresql")
     assert states.split() == ["active"] * 3
+
+
+def test_village_provisioned_with_the_upstream_in_the_inventory_is_enrolled(upstream_target, fleet):
+    # given a bare village container and the provisioned upstream in the inventory
+    # when
+    run = fleet.converge("village.yml", label="converge_with_enrollment")
+    # then the upstream knows the village by the key the village made
+    changed = run.changed_tasks()
+    assert "hub_enroll : Enroll the village on the upstream" in changed, changed
+    assert "hub_enroll : Pin the upstream on the village" in changed, changed
+    village_key = fleet.ssh("balai-manage node_init").strip()
+    upstream_key = upstream_target.ssh("balai-manage node_init").strip()
+    enrolled = json.loads(
+        _shell(
+            upstream_target,
+            "import json; from hub.sync.models import Node; "
+            f"n = Node.objects.get(code='{VILLAGE_CODE}'); "
+            "print(json.dumps([n.public_key, n.revoked_at is None]))",
+        )
+    )
+    assert enrolled == [village_key, True]
+    # and the village pins the upstream: its URL on the link, its region code, its key
+    pinned = json.loads(
+        _shell(
+            fleet,
+            "import json; from hub.sync.models import SyncState; s = SyncState.load(); "
+            "print(json.dumps([s.upstream_url, s.upstream_code, s.upstream_key]))",
+        )
+    )
+    assert pinned == [f"http://{LINK_UPSTREAM}", "15", upstream_key]
+
+
+def test_rerun_with_enrollment_changes_nothing(fleet):
+    # when
+    village = fleet.converge("village.yml", label="rerun_with_enrollment")
+    enroll = fleet.converge("enroll.yml", label="enroll_rerun")
+    # then
+    assert village.recap(fleet.name)["changed"] == 0, village.changed_tasks()
+    assert enroll.recap(fleet.name)["changed"] == 0, enroll.changed_tasks()
+
+
+def test_a_revoked_village_is_not_enrolled_again_without_being_told(upstream_target, fleet):
+    # given the village revoked on the upstream
+    revoked = (
+        "from hub.sync.models import Node; "
+        f"print(Node.objects.get(code='{VILLAGE_CODE}').revoked_at is None)"
+    )
+    upstream_target.ssh(f"balai-manage village_revoke {VILLAGE_CODE}")
+    try:
+        # when
+        refused = fleet.playbook("enroll.yml", label="enroll_revoked")
+        # then the run fails for the village and the upstream still refuses it
+        assert refused.returncode != 0
+        assert "was revoked on" in refused.output, refused.tail()
+        assert _shell(upstream_target, revoked) == "False"
+    finally:
+        # when told, it is enrolled again
+        again = fleet.converge(
+            "enroll.yml", "-e", "hub_enroll_allow_revoked=true", label="enroll_again"
+        )
+    assert again.recap(fleet.name)["changed"] == 1, again.changed_tasks()
+    assert _shell(upstream_target, revoked) == "True"
+
+
+def test_push_content_imports_a_bundle_and_a_second_push_applies_nothing(
+    upstream_target, fleet, tmp_path
+):
+    # given a notice published on the upstream for its province, not synced to the village
+    _announce(upstream_target, "Kiriman dari provinsi")
+    assert _announcements(fleet, "Kiriman dari provinsi") == "0"
+    bundle = tmp_path / "konten.bundle"
+    # when the bundle is made on the upstream and pushed
+    first = fleet.converge(
+        "push-content.yml",
+        "-e",
+        f"balai_bundle={bundle}",
+        "-e",
+        "balai_bundle_export_scope=15",
+        label="push_content",
+    )
+    # then the village has the notice, and the report says what was applied
+    assert bundle.stat().st_size > 0
+    assert first.recap(fleet.name)["changed"] > 0
+    assert _announcements(fleet, "Kiriman dari provinsi") == "1"
+    applied = re.search(rf"{fleet.name}: applied (\d+), skipped (\d+), refused (\d+)", first.output)
+    assert applied and int(applied[1]) >= 1 and applied[3] == "0", first.tail()
+    # when the same bundle is pushed again
+    second = fleet.converge(
+        "push-content.yml", "-e", f"balai_bundle={bundle}", label="push_content_again"
+    )
+    # then nothing is applied and nothing changes
+    assert second.recap(fleet.name)["changed"] == 0, second.changed_tasks()
+    again = re.search(rf"{fleet.name}: applied (\d+), skipped (\d+)", second.output)
+    assert again and again[1] == "0" and int(again[2]) >= 1, second.tail()
+    assert _announcements(fleet, "Kiriman dari provinsi") == "1"
+
+
+def test_one_real_sync_brings_the_villages_records_to_the_upstream(upstream_target, fleet):
+    # given a notice made on the village, and the two namespaces linked
+    _announce(fleet, "Kabar dari desa")
+    assert _announcements(upstream_target, "Kabar dari desa") == "0"
+    with link_namespaces(upstream_target, fleet):
+        # when the village syncs (a scheduled run may hold the lock for a moment)
+        started = time.monotonic()
+        for _ in range(10):
+            result = fleet.ssh("balai-manage sync_now 2>&1", check=False)
+            if "another sync is running" not in result:
+                break
+            time.sleep(3)
+        fleet.timings["sync_now_seconds"] = round(time.monotonic() - started, 1)
+        # then
+        assert re.search(r"^ok: ↑ [1-9]", result, re.M), result
+        assert _announcements(upstream_target, "Kabar dari desa") == "1"
+        last_push = _shell(
+            upstream_target,
+            "from hub.sync.models import Node; "
+            f"print(Node.objects.get(code='{VILLAGE_CODE}').last_push_at is not None)",
+        )
+        assert last_push == "True"

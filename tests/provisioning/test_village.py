@@ -5,11 +5,12 @@ to PyPI, a reboot, a backup and a restore, an upgrade rolled back and one kept).
 One container for the module; the tests run in order and build on each other.
 """
 
+import base64
 import json
 
 import pytest
 
-from .conftest import http_get, provision_target
+from .conftest import KEYS_DIR, http_get, provision_target
 
 pytestmark = pytest.mark.provisioning
 
@@ -35,10 +36,14 @@ def test_village_playbook_provisions_a_bare_root(village_target):
 
 
 def test_second_run_changes_nothing(village_target):
+    # given the keys the first run made on the hub
+    keys = "sha256sum /etc/balai/secret_key /etc/balai/field_key"
+    made = village_target.ssh(keys)
     # when
     run = village_target.converge("village.yml", label="idempotent_rerun")
     # then
     assert run.recap(village_target.name)["changed"] == 0, run.changed_tasks()
+    assert village_target.ssh(keys) == made
 
 
 def test_check_mode_reports_no_change(village_target):
@@ -101,14 +106,25 @@ def test_media_are_served_by_nginx_and_documents_are_not(village_target):
 
 def test_secrets_are_private(village_target):
     modes = village_target.ssh(
-        "stat -c '%n %U %a' /etc/balai/secret_key /etc/balai/balai.env /var/lib/balai/db.sqlite3"
+        "stat -c '%n %U %a' /etc/balai/secret_key /etc/balai/field_key /etc/balai/balai.env "
+        "/var/lib/balai/db.sqlite3"
     ).split("\n")
-    assert modes[:3] == [
+    assert modes[:4] == [
         "/etc/balai/secret_key balai 400",
+        "/etc/balai/field_key balai 400",
         "/etc/balai/balai.env root 600",
         "/var/lib/balai/db.sqlite3 balai 600",
     ]
-    assert village_target.ssh("runuser -u www-data -- cat /etc/balai/secret_key", check=False) == ""
+    for secret in ("secret_key", "field_key"):
+        assert (
+            village_target.ssh(f"runuser -u www-data -- cat /etc/balai/{secret}", check=False) == ""
+        )
+    # the field-encryption key is a Fernet key (32 bytes), named to the hub by its path
+    field_key = village_target.ssh("cat /etc/balai/field_key").strip()
+    assert len(base64.urlsafe_b64decode(field_key)) == 32
+    assert "HUB_FIELD_KEY_FILE=/etc/balai/field_key" in village_target.ssh(
+        "cat /etc/balai/balai.env"
+    )
 
 
 def test_node_key_is_made_once_and_its_public_half_fetched(village_target):
@@ -117,7 +133,7 @@ def test_node_key_is_made_once_and_its_public_half_fetched(village_target):
     assert mode == "balai 600"
     # the public key printed by the hub is the one the controller fetched for enrollment
     printed = village_target.ssh("balai-manage node_init").strip()
-    fetched = village_target.source / "var" / "node-keys" / f"{village_target.name}.pub"
+    fetched = KEYS_DIR / f"{village_target.name}.pub"
     assert printed.startswith("ed25519:") and fetched.read_text().strip() == printed
 
 
