@@ -8,12 +8,15 @@ records from villages are written the way the sync engine writes them (``applyin
 village's origin). tests/sync/test_market_sync.py runs the same pages on a real upstream.
 """
 
+import gzip
 import importlib
 import io
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import clear_url_caches, set_urlconf
@@ -238,6 +241,32 @@ def test_upstream_pages_work_without_a_village_identity(client, market):
     # then the shared base template renders without village names (no "Desa" brand, no code)
     assert "<title>Pasar Provinsi" in html
     assert "Kode desa" not in html
+
+
+def test_catalogue_and_product_pages_stay_within_the_page_budget(client, market, make_image):
+    # given a full first page (24 products), half of them with a photo
+    photo = make_image(title="Foto")
+    for i in range(30):
+        synced_in(
+            SAROLANGUN_A,
+            Product,
+            bumdes=market["bumdes"][SAROLANGUN_A],
+            category=market["products"]["beras"].category,
+            name=f"Keripik singkong pedas manis {i:02d}",
+            slug=f"keripik-{i}",
+            price=12500 + i,
+            stock=Decimal("5"),
+            photo_1=photo if i % 2 else None,
+        )
+    css = Path(finders.find("site/balai.css")).read_bytes()
+    # when the catalogue and a product page are loaded
+    pages = [
+        client.get("/pasar/").content,
+        client.get(f"/pasar/produk/{market['products']['beras'].pk}/").content,
+    ]
+    # then each, compressed with the stylesheet, fits the budget of 14 KB
+    for html in pages:
+        assert len(gzip.compress(html)) + len(gzip.compress(css)) < 14 * 1024
 
 
 # --- the product page and the outside buyer's request ---
