@@ -4,6 +4,7 @@ Stock and prices on this server are as each village last synced them, so every p
 that was, and a buyer's request promises nothing until the village answers it.
 """
 
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -296,10 +297,7 @@ def _request_place(item: Product, values: dict):
             note=values["note"],
         )
     except ValidationError as exc:
-        errors = _error_dict(exc)
-        if "buyer_name" not in errors and "buyer_phone" not in errors:
-            errors.setdefault("quantity", errors.pop("__all__", []))
-        return None, errors
+        return None, _error_dict(exc)
     return order_request, {}
 
 
@@ -334,7 +332,8 @@ def _confirmation(request, order_request: OrderRequest, item: Product):
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_status(request):
     """An outside buyer's request, found by its code and the phone it was made with."""
-    context: dict = {"code": "", "errors": {}}
+    code = re.sub(r"[^A-Z0-9]", "", (request.GET.get("kode") or "").upper())[:12]
+    context: dict = {"code": code, "errors": {}}
     if request.method == "POST":
         code = (request.POST.get("kode") or "").strip().upper()[:12]
         context["code"] = code

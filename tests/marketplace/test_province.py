@@ -327,6 +327,7 @@ def test_request_is_recorded_and_says_nothing_is_confirmed(client, market):
     # and the buyer sees the code and that nothing is confirmed yet
     html = response.content.decode()
     assert order_request.code in html
+    assert f"/pasar/status/?kode={order_request.code}" in html
     assert "Belum dikonfirmasi: BUMDes akan menjawab setelah desa tersinkron." in html
     assert "Rp 37.500" in html
     assert response["Cache-Control"] == "no-store"
@@ -515,10 +516,14 @@ def test_status_declined_shows_the_reason(client, placed):
     assert "Total dikonfirmasi" not in html
 
 
-def test_status_form_is_empty_on_get(client, upstream):
-    response = client.get("/pasar/status/")
+def test_status_form_on_get_takes_only_the_code(client, upstream):
+    # when the status page is opened from the confirmation's link, or with junk in the code
+    response = client.get("/pasar/status/", {"kode": "kde4wx"})
+    junk = client.get("/pasar/status/", {"kode": '"><b>x'})
+    # then the form is there with the code filled in (letters and digits only)
     assert response.status_code == 200
-    assert 'name="kode"' in response.content.decode()
+    assert 'name="kode" value="KDE4WX"' in response.content.decode()
+    assert 'name="kode" value="BX"' in junk.content.decode()
 
 
 # --- the categories seed command ---
