@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from .models import (
     ORDER_CODE_ALPHABET,
@@ -167,6 +168,13 @@ def _lines_priced(bumdes: Bumdes, wanted: list[LineWanted], *, lock: bool):
     return out
 
 
+def _stock_save(product: Product) -> None:
+    """Save a new stock figure (a journal row, so it syncs up). References do not change with the
+    stock, so Wagtail's reference index is left alone; the search index skips it likewise."""
+    with disable_reference_index_auto_update():
+        product.save(update_fields=["stock", "updated_at"])
+
+
 def order_place(
     *,
     bumdes: Bumdes,
@@ -240,7 +248,7 @@ def order_place(
                 subtotal=_subtotal(product.price, quantity),
             ).save()
             product.stock -= quantity
-            product.save(update_fields=["stock", "updated_at"])
+            _stock_save(product)
     return order
 
 
@@ -267,7 +275,7 @@ def order_status_set(*, order: Order, status: str, reason: str = "") -> Order:
                 if line.product is not None:
                     product = Product.objects.select_for_update().get(pk=line.product_id)
                     product.stock += line.quantity
-                    product.save(update_fields=["stock", "updated_at"])
+                    _stock_save(product)
             order.cancel_reason = reason
         order.status = status
         order.status_changed_at = timezone.now()

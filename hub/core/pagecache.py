@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 
 
 def _generation_file() -> Path:
@@ -40,6 +41,17 @@ def invalidate() -> None:
         handle.write(str(count))
     os.replace(tmp, path)
     caches["pages"].clear()
+
+
+def invalidate_on_commit() -> None:
+    """:func:`invalidate` once the current transaction commits, once however many saves in it
+    ask (an order saves each of its products)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is invalidate for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(invalidate)
 
 
 def cache():

@@ -98,3 +98,14 @@ def test_images_are_not_gzipped_but_pages_and_feeds_are(client, home, make_image
     assert feed["Content-Encoding"] == "gzip"
     manifest = client.get("/manifest.webmanifest", HTTP_ACCEPT_ENCODING="gzip")
     assert manifest.status_code == 200
+
+
+def test_invalidate_on_commit_runs_once_per_transaction(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    # when three saves in one transaction ask for it
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for _ in range(3):
+            pagecache.invalidate_on_commit()
+    # then it is scheduled once
+    assert [c for c in callbacks if c is pagecache.invalidate] == [pagecache.invalidate]

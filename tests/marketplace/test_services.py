@@ -121,3 +121,18 @@ def test_product_of_another_bumdes_is_not_found(product, bumdes_factory):
         )
     assert caught.value.code == "product"
     assert Product.objects.get(pk=product.pk).stock == Decimal("10")
+
+
+def test_search_follows_renames_but_an_order_does_not_reindex(product, place_order):
+    from marketplace.selectors import products_search
+
+    # given a product found by its name
+    assert [p.pk for p in products_search("beras")] == [product.pk]
+    # when an order moves only its stock, and then staff rename it
+    place_order(product, "1")
+    assert [p.pk for p in products_search("beras")] == [product.pk]
+    product.name = "Gabah kering"
+    product.save()
+    # then the search knows the new name only
+    assert [p.pk for p in products_search("gabah")] == [product.pk]
+    assert products_search("beras") == []
