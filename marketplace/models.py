@@ -511,6 +511,8 @@ class OrderRequest(OwnedHere):
         _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.SENT
     )
     requested_at = models.DateTimeField(_("waktu permintaan"), default=timezone.now)
+    # HMAC of the buyer's address, for the rate limit; local to the upstream (never synced)
+    client_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("permintaan pesanan")
@@ -518,6 +520,10 @@ class OrderRequest(OwnedHere):
         ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(fields=["origin", "code"], name="request_code_per_upstream")
+        ]
+        indexes = [
+            models.Index(fields=["client_key", "requested_at"], name="request_client_time"),
+            models.Index(fields=["buyer_phone", "requested_at"], name="request_phone_time"),
         ]
 
     def __str__(self):

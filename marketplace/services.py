@@ -119,6 +119,22 @@ def _rate_limit_check(client_key: str) -> None:
         )
 
 
+def _request_rate_limit_check(*, client_key: str, phone: str) -> None:
+    """Outside buyers: the same limit, counted by address and, separately, by phone number."""
+    window = timezone.now() - timedelta(seconds=settings.MARKET_ORDER_RATE_WINDOW)
+    recent = OrderRequest.objects.filter(requested_at__gte=window)
+    by_client = client_key and recent.filter(client_key=client_key).count()
+    by_phone = recent.filter(buyer_phone=phone).count()
+    if max(by_client or 0, by_phone) >= settings.MARKET_ORDER_RATE_LIMIT:
+        raise RateLimited(
+            _(
+                "Terlalu banyak permintaan dari perangkat atau nomor ini dalam waktu singkat. "
+                "Coba lagi beberapa menit lagi."
+            ),
+            code="rate",
+        )
+
+
 def _buyer_check(*, buyer_name: str, buyer_phone: str, fulfilment: str, delivery_address: str):
     errors = {}
     name = (buyer_name or "").strip()
@@ -293,6 +309,7 @@ def order_request_place(
     fulfilment: str = Fulfilment.PICKUP,
     delivery_address: str = "",
     note: str = "",
+    client_key: str = "",
 ) -> OrderRequest:
     """An outside buyer's request on the province market (upstream). Nothing is reserved: the
     village decides when the request reaches it, against its real stock."""
@@ -304,6 +321,7 @@ def order_request_place(
     )
     priced = _lines_priced(bumdes, lines, lock=False)
     with transaction.atomic():
+        _request_rate_limit_check(client_key=client_key, phone=phone)
         request = OrderRequest(
             bumdes=bumdes,
             code=_order_code_new(OrderRequest),
@@ -324,6 +342,7 @@ def order_request_place(
                 for p, q in priced
             ],
             total=sum(_subtotal(p.price, q) for p, q in priced),
+            client_key=client_key,
         )
         request.full_clean()
         request.save()

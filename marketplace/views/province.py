@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -30,8 +29,8 @@ from ..models import (
     Product,
     ProductCategory,
     RequestStatus,
-    phone_normalize,
 )
+from . import client_address
 
 PAGE_SIZE = 24
 SEARCH_MAX = 100
@@ -194,16 +193,6 @@ def _whatsapp_link(product: Product) -> str:
     return f"https://wa.me/{product.bumdes.whatsapp.lstrip('+')}?text={quote(text)}"
 
 
-def _request_rate_limited(phone: str) -> bool:
-    """Too many requests from one phone number in the window (the village's order limit).
-
-    OrderRequest has no client-address digest, so this counts by the buyer's phone only.
-    """
-    window = timezone.now() - timedelta(seconds=settings.MARKET_ORDER_RATE_WINDOW)
-    recent = OrderRequest.objects.filter(buyer_phone=phone, requested_at__gte=window).count()
-    return recent >= settings.MARKET_ORDER_RATE_LIMIT
-
-
 def _error_dict(exc: ValidationError) -> dict:
     if hasattr(exc, "error_dict"):
         return {field: list(messages) for field, messages in exc.message_dict.items()}
@@ -232,7 +221,7 @@ def product(request, pk):
                 "price_seen",
             )
         }
-        order_request, errors = _request_place(item, values)
+        order_request, errors = _request_place(item, values, client_address(request))
         if order_request is not None:
             return _confirmation(request, order_request, item)
     return render(
@@ -258,7 +247,7 @@ def _fulfilment_choices():
     ]
 
 
-def _request_place(item: Product, values: dict):
+def _request_place(item: Product, values: dict, address: str):
     """``(request, {})`` when placed, ``(None, errors)`` when not (nothing changed then)."""
     # the price the buyer saw must still be the price: the village may have changed it in a
     # sync since the page was loaded, and a posted price is never taken as the price
@@ -273,19 +262,6 @@ def _request_place(item: Product, values: dict):
             ]
         }
     try:
-        phone = phone_normalize(values["buyer_phone"])
-    except ValidationError:
-        phone = ""
-    if phone and _request_rate_limited(phone):
-        return None, {
-            "__all__": [
-                _(
-                    "Terlalu banyak permintaan dari nomor ini dalam waktu singkat. Coba lagi "
-                    "beberapa menit lagi."
-                )
-            ]
-        }
-    try:
         order_request = services.order_request_place(
             bumdes=item.bumdes,
             lines=[services.LineWanted(item.pk, values["quantity"])],
@@ -295,6 +271,7 @@ def _request_place(item: Product, values: dict):
             fulfilment=values["fulfilment"],
             delivery_address=values["delivery_address"],
             note=values["note"],
+            client_key=services.client_key_for(address),
         )
     except ValidationError as exc:
         return None, _error_dict(exc)

@@ -5,7 +5,6 @@ The order form and the status form carry a CSRF token, so they live on pages of 
 are never cached. Nothing here runs JavaScript.
 """
 
-from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
@@ -23,6 +22,7 @@ from hub.site.models import BalaiImage, BalaiRendition
 from .. import selectors, services
 from ..forms import OrderForm, OrderLookupForm
 from ..models import PHOTO_FIELDS, Bumdes, Order, Product, ProductCategory
+from . import client_address
 
 PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 100
@@ -160,17 +160,6 @@ def product(request, bumdes_slug, product_slug):
     _other_photos_load(found)
     _with_renditions(found.photos, "full")
     return render(request, "marketplace/product.html", {"product": found})
-
-
-def client_address(request) -> str:
-    """The buyer's address for the rate limit. Behind the hub's nginx every request comes from
-    127.0.0.1, so there the address nginx appended (the last in X-Forwarded-For) is the client;
-    without a proxy that header is whatever the client wrote and is not trusted."""
-    if settings.HUB_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @never_cache

@@ -388,21 +388,31 @@ def test_request_for_an_unknown_or_withdrawn_product_changes_nothing(client, mar
 
 
 @override_settings(MARKET_ORDER_RATE_LIMIT=3, MARKET_ORDER_RATE_WINDOW=600)
-def test_requests_from_one_phone_beyond_the_limit_are_refused(client, market):
+def test_requests_beyond_the_limit_are_refused_by_phone_and_by_address(client, market):
     # given a buyer who made the most requests allowed in the window
     beras = market["products"]["beras"]
     for _ in range(3):
         assert client.post(f"/pasar/produk/{beras.pk}/", request_post(beras)).status_code == 200
-    # when they send one more (the phone written another way)
+    # when they send one more, the phone written another way, from another address
     response = client.post(
-        f"/pasar/produk/{beras.pk}/", request_post(beras, buyer_phone="+62 813-1111-2222")
+        f"/pasar/produk/{beras.pk}/",
+        request_post(beras, buyer_phone="+62 813-1111-2222"),
+        REMOTE_ADDR="10.9.8.7",
     )
-    # then it is refused, nothing recorded; another buyer still gets through
+    # then it is refused by the phone, nothing recorded
     assert response.status_code == 400
-    assert "Terlalu banyak permintaan dari nomor ini" in response.content.decode()
+    assert "Terlalu banyak permintaan dari perangkat atau nomor ini" in response.content.decode()
     assert OrderRequest.objects.count() == 3
-    other = client.post(
+    # and another number from the same address is refused by the address
+    same_address = client.post(
         f"/pasar/produk/{beras.pk}/", request_post(beras, buyer_phone="081399998888")
+    )
+    assert same_address.status_code == 400 and OrderRequest.objects.count() == 3
+    # while another buyer elsewhere still gets through
+    other = client.post(
+        f"/pasar/produk/{beras.pk}/",
+        request_post(beras, buyer_phone="081399998888"),
+        REMOTE_ADDR="10.9.8.6",
     )
     assert other.status_code == 200 and OrderRequest.objects.count() == 4
 
