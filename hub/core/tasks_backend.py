@@ -87,6 +87,11 @@ def deferred_index_task(bucket: dict) -> dict:
         if tuple(args) not in seen:
             seen.add(tuple(args))
             references.call(*args)
+    if indexed:
+        # search pages rendered before the index knew these records are stale now
+        from . import pagecache
+
+        pagecache.invalidate()
     return {"indexed": indexed, "references": len(seen)}
 
 
