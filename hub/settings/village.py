@@ -6,11 +6,15 @@ from .base import DATA_DIR, env_int
 # WAL lets villagers read while the cluster writes; synchronous=NORMAL is safe with WAL (a power
 # cut can lose the last commits, never corrupt the file); IMMEDIATE transactions take the write
 # lock at BEGIN so two writers queue on the busy timeout instead of failing with
-# "database is locked" when a read transaction tries to upgrade.
+# "database is locked" when a read transaction tries to upgrade. Connections are kept between
+# requests: opening one runs the PRAGMAs, re-reads the schema and starts with a cold page cache,
+# which was half the time of an uncached catalogue page.
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "db.sqlite3",
+        "CONN_MAX_AGE": env_int("HUB_DB_CONN_MAX_AGE", 600),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("HUB_SQLITE_BUSY_SECONDS", 30),
