@@ -18,6 +18,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
@@ -99,7 +100,7 @@ class ProductCategory(OwnedHere):
 
     class Meta:
         verbose_name = _("kategori produk")
-        verbose_name_plural = _("kategori produk")
+        verbose_name_plural = pgettext_lazy("jamak", "kategori produk")
         ordering = ["sort_order", "name"]
 
     def __str__(self):
@@ -184,7 +185,7 @@ class BumdesStaff(models.Model):
 
     class Meta:
         verbose_name = _("pengelola BUMDes")
-        verbose_name_plural = _("pengelola BUMDes")
+        verbose_name_plural = pgettext_lazy("jamak", "pengelola BUMDes")
 
     def __str__(self):
         return f"{self.user} → {self.bumdes}"
@@ -217,7 +218,7 @@ class Product(index.Indexed, OwnedHere):
     price = models.PositiveBigIntegerField(
         _("harga (Rp)"),
         validators=[MinValueValidator(1)],
-        help_text=_("Harga per satuan dalam rupiah, tanpa titik."),
+        help_text=_("Harga per satuan dalam rupiah utuh, mis. 15000 atau 15.000."),
     )
     unit = models.CharField(_("satuan"), max_length=20, default="buah")
     fractional = models.BooleanField(
@@ -305,7 +306,7 @@ class Product(index.Indexed, OwnedHere):
 
     class Meta:
         verbose_name = _("produk")
-        verbose_name_plural = _("produk")
+        verbose_name_plural = pgettext_lazy("jamak", "produk")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["bumdes", "slug"], name="product_slug_per_bumdes")
@@ -417,7 +418,7 @@ class Order(OwnedHere):
 
     class Meta:
         verbose_name = _("pesanan")
-        verbose_name_plural = _("pesanan")
+        verbose_name_plural = pgettext_lazy("jamak", "pesanan")
         ordering = ["-placed_at"]
         constraints = [
             models.UniqueConstraint(fields=["origin", "code"], name="order_code_per_village")
@@ -474,7 +475,7 @@ class OrderLine(OwnedHere):
 
     class Meta:
         verbose_name = _("baris pesanan")
-        verbose_name_plural = _("baris pesanan")
+        verbose_name_plural = pgettext_lazy("jamak", "baris pesanan")
         ordering = ["product_name"]
 
     def __str__(self):
@@ -516,7 +517,7 @@ class OrderRequest(OwnedHere):
 
     class Meta:
         verbose_name = _("permintaan pesanan")
-        verbose_name_plural = _("permintaan pesanan")
+        verbose_name_plural = pgettext_lazy("jamak", "permintaan pesanan")
         ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(fields=["origin", "code"], name="request_code_per_upstream")
