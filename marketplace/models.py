@@ -191,6 +191,18 @@ class BumdesStaff(models.Model):
         return f"{self.user} → {self.bumdes}"
 
 
+def _photo_field(verbose_name):
+    """One of a product's five photos: an image of the library, kept when the product goes."""
+    return models.ForeignKey(
+        BalaiImage,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def for_sale(self):
         """Active products of active BUMDes."""
@@ -240,46 +252,11 @@ class Product(index.Indexed, OwnedHere):
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.001"))],
     )
-    photo_1 = models.ForeignKey(
-        BalaiImage,
-        verbose_name=_("foto utama"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    photo_2 = models.ForeignKey(
-        BalaiImage,
-        verbose_name=_("foto 2"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    photo_3 = models.ForeignKey(
-        BalaiImage,
-        verbose_name=_("foto 3"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    photo_4 = models.ForeignKey(
-        BalaiImage,
-        verbose_name=_("foto 4"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    photo_5 = models.ForeignKey(
-        BalaiImage,
-        verbose_name=_("foto 5"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    photo_1 = _photo_field(_("foto utama"))
+    photo_2 = _photo_field(_("foto 2"))
+    photo_3 = _photo_field(_("foto 3"))
+    photo_4 = _photo_field(_("foto 4"))
+    photo_5 = _photo_field(_("foto 5"))
     active = models.BooleanField(_("dijual"), default=True)
     preorder = models.BooleanField(
         _("pra-pesan (musiman)"),

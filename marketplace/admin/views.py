@@ -235,7 +235,7 @@ def request_accept(request, pk):
         return redirect("market_requests:inspect", order_request.pk)
     messages.success(
         request,
-        _("Permintaan %(request)s diterima: pesanan %(code)s, stok sudah dipesankan.")
+        _("Permintaan %(request)s diterima: pesanan %(code)s, stok sudah disisihkan.")
         % {"request": order_request.code, "code": order.code},
     )
     return redirect("market_orders:inspect", order.pk)

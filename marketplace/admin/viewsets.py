@@ -81,7 +81,27 @@ class CountMenuItem(MenuItem):
         return component
 
 
-class OrderViewSet(MarketViewSet):
+class CountedViewSet(MarketViewSet):
+    """A viewset whose menu item shows ``menu_count(user)`` beside its label."""
+
+    def menu_count(self, user) -> int:
+        raise NotImplementedError
+
+    def get_menu_item(self, order=None):
+        return CountMenuItem(
+            self.menu_label,
+            self.menu_url,
+            name=self.menu_name,
+            icon_name=self.menu_icon,
+            order=order if order is not None else self.menu_order,
+            count=self.menu_count,
+            is_shown=lambda request: self.permission_policy.user_has_permission(
+                request.user, "view"
+            ),
+        )
+
+
+class OrderViewSet(CountedViewSet):
     model = Order
     name = "market_orders"
     url_prefix = "pasar/pesanan"
@@ -122,18 +142,7 @@ class OrderViewSet(MarketViewSet):
             path("slip/<uuid:pk>/", views.order_slip, name="slip"),
         ]
 
-    def get_menu_item(self, order=None):
-        return CountMenuItem(
-            self.menu_label,
-            self.menu_url,
-            name=self.menu_name,
-            icon_name=self.menu_icon,
-            order=order if order is not None else self.menu_order,
-            count=new_orders_count,
-            is_shown=lambda request: self.permission_policy.user_has_permission(
-                request.user, "view"
-            ),
-        )
+    menu_count = staticmethod(new_orders_count)
 
 
 class RequestIndexView(views.ScopedIndexView):
@@ -143,7 +152,7 @@ class RequestIndexView(views.ScopedIndexView):
         return super().get_base_queryset().filter(status="terkirim", order__isnull=True)
 
 
-class OrderRequestViewSet(MarketViewSet):
+class OrderRequestViewSet(CountedViewSet):
     model = OrderRequest
     name = "market_requests"
     url_prefix = "pasar/permintaan"
@@ -172,18 +181,7 @@ class OrderRequestViewSet(MarketViewSet):
             path("tolak/<uuid:pk>/", views.request_decline, name="decline"),
         ]
 
-    def get_menu_item(self, order=None):
-        return CountMenuItem(
-            self.menu_label,
-            self.menu_url,
-            name=self.menu_name,
-            icon_name=self.menu_icon,
-            order=order if order is not None else self.menu_order,
-            count=lambda user: open_requests(user).count(),
-            is_shown=lambda request: self.permission_policy.user_has_permission(
-                request.user, "view"
-            ),
-        )
+    menu_count = staticmethod(lambda user: open_requests(user).count())
 
 
 class ProductViewSet(MarketViewSet):
