@@ -855,6 +855,12 @@ FOUND = {
         wire.compress(line({"batch": {"after": 0, "to": 2**63}})),
         {},
     ),
+    "batch-after-false": (
+        "POST",
+        "/push",
+        wire.compress(line({"batch": {"after": False, "to": 2}, "cursor": True})),
+        {},
+    ),
     "heartbeat-nan": ("POST", "/push", wire.compress(b'{"heartbeat":{"disk_free":NaN}}'), {}),
     "files-not-an-object": ("POST", "/push", _record(f={"title": "x"}, b=[1]), {}),
     "file-ref-not-an-object": ("POST", "/push", _record(f={"title": "x"}, b={"image": "x"}), {}),
