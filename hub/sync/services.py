@@ -135,10 +135,7 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
     b_after, b_to = batch.get("after", 0), batch.get("to", 0)
     if (
         # bool is an int to Python, not to the protocol: {"after": false} is refused too
-        not all(
-            type(v) is int and 0 <= v <= MAX_SEQ
-            for v in (cursor, b_after, b_to)
-        )
+        not all(type(v) is int and 0 <= v <= MAX_SEQ for v in (cursor, b_after, b_to))
         or b_to < b_after
     ):
         raise WireError("batch.after, batch.to and cursor must be whole numbers, after <= to")
