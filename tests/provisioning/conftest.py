@@ -4,6 +4,10 @@ machine, and ansible-playbook runs against them over SSH.
 
 The tests need root and systemd-nspawn; without them they fail with a message, never skip.
 Containers, their network and their roots are removed even when a test fails.
+
+The arm64 tests (marker ``provisioning_arm64``: the same converge on an arm64 root run through
+qemu-user, about half an hour) are deselected unless BALAI_PROVISIONING_ARM64=1
+(``scripts/test --provisioning-arm64``) or ``-m`` names their marker.
 """
 
 import contextlib
@@ -42,6 +46,18 @@ RECAP = re.compile(
 )
 
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow arm64 tests only when asked for (see the module's docstring)."""
+    if os.environ.get("BALAI_PROVISIONING_ARM64") == "1" or "provisioning_arm64" in (
+        config.option.markexpr or ""
+    ):
+        return
+    arm64 = [item for item in items if item.get_closest_marker("provisioning_arm64")]
+    if arm64:
+        config.hook.pytest_deselected(items=arm64)
+        items[:] = [item for item in items if item not in arm64]
 
 
 def require_root_and_nspawn() -> None:
@@ -102,6 +118,8 @@ class Target:
     inventory: Path
     source: Path
     timings: dict = field(default_factory=dict)
+    # Seconds a playbook run may take (an emulated arm64 target is many times slower).
+    playbook_timeout: float = 900
 
     @property
     def address(self) -> str:
@@ -128,7 +146,7 @@ class Target:
             )
         return result.stdout
 
-    def playbook(self, playbook: str, *args: str, label: str = "", timeout: float = 900):
+    def playbook(self, playbook: str, *args: str, label: str = "", timeout: float | None = None):
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         log = LOG_DIR / f"{self.name}-{label or Path(playbook).stem}.log"
         env = {
@@ -146,7 +164,7 @@ class Target:
             env=env,
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=timeout or self.playbook_timeout,
         )
         seconds = time.monotonic() - started
         output = result.stdout + result.stderr
@@ -186,7 +204,13 @@ def snapshot_source(destination: Path) -> Path:
 
 
 def write_inventory(
-    path: Path, name: str, index: int, group: str, source: Path, requirements: Path
+    path: Path,
+    name: str,
+    index: int,
+    group: str,
+    source: Path,
+    requirements: Path,
+    extra: dict | None = None,
 ) -> None:
     key = subprocess.run(
         [str(PROVISION_TARGET), "key"], capture_output=True, text=True, check=True
@@ -217,6 +241,7 @@ def write_inventory(
         host |= {"balai_hardware_profile": "server", "hub_app_node_code": "15"}
         # Villages reach it over the link between the two namespaces (link_namespaces).
         host["hub_app_allowed_hosts"].append(LINK_UPSTREAM)
+    host |= extra or {}
     inventory = {"all": {"children": {group: {"hosts": {name: host}}}}}
     path.write_text(json.dumps(inventory, indent=2))
 
@@ -293,8 +318,19 @@ def timings():
 
 
 @contextlib.contextmanager
-def booted_target(timings: dict, name: str, index: int, variant: str, group: str):
-    """A container of the variant, booted, with an inventory naming it in the group."""
+def booted_target(
+    timings: dict,
+    name: str,
+    index: int,
+    variant: str,
+    group: str,
+    slowdown: float = 1,
+    host_vars: dict | None = None,
+):
+    """A container of the variant, booted, with an inventory naming it in the group.
+
+    slowdown multiplies the time allowed to make the root and to run a playbook (emulated
+    targets); host_vars are added to the host's inventory."""
     require_root_and_nspawn()
     # A container left by an interrupted run goes first.
     subprocess.run([str(PROVISION_TARGET), "down", name], capture_output=True, timeout=180)
@@ -302,16 +338,22 @@ def booted_target(timings: dict, name: str, index: int, variant: str, group: str
     target = None
     try:
         started = time.monotonic()
-        provision_target("root", variant)
+        provision_target("root", variant, timeout=1800 * slowdown)
         timings[f"{variant}:cached_root_ready"] = round(time.monotonic() - started, 1)
         source = snapshot_source(work / "source")
         requirements = source / "requirements.txt"
         inventory = work / "hosts.json"
-        write_inventory(inventory, name, index, group, source, requirements)
+        write_inventory(inventory, name, index, group, source, requirements, host_vars)
         started = time.monotonic()
         provision_target("up", name, str(index), variant)
         timings[f"{variant}:container_boot"] = round(time.monotonic() - started, 1)
-        target = Target(name=name, index=index, inventory=inventory, source=source)
+        target = Target(
+            name=name,
+            index=index,
+            inventory=inventory,
+            source=source,
+            playbook_timeout=900 * slowdown,
+        )
         yield target
     finally:
         if target is not None:
@@ -329,4 +371,20 @@ def village_target(timings):
 @pytest.fixture(scope="module")
 def upstream_target(timings):
     with booted_target(timings, "balai-test-upstream", 212, "upstream", "upstreams") as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def village_arm64_target(timings):
+    """The village container on an arm64 root, its binaries run by qemu-user (binfmt_misc)."""
+    with booted_target(
+        timings,
+        "balai-test-arm64",
+        214,
+        "village-arm64",
+        "villages",
+        slowdown=6,
+        # gunicorn and migrations under emulation: 10 minutes for /healthz instead of 2.
+        host_vars={"hub_health_retries": 200},
+    ) as target:
         yield target
