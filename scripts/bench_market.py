@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from bench_pages import (
     Hub,
     bench_render,
     code_version,
+    finish,
     free_port,
     http_get,
     kb,
@@ -530,21 +530,7 @@ def run(args) -> int:
                 False,
             )
         )
-    results["checks"] = [c.__dict__ for c in checks]
-    print(report(results, checks))
-    failed = any(c.ok is False for c in checks)
-    keep = args.keep or failed
-    json_path = (
-        Path(args.json) if args.json else (data_dir / "bench-results.json" if keep else None)
-    )
-    if json_path:
-        json_path.write_text(json.dumps(results, indent=2, default=str))
-        say(f"all figures: {json_path}")
-    if keep:
-        say(f"kept {data_dir} (log: {log_path})")
-    else:
-        shutil.rmtree(data_dir, ignore_errors=True)
-    return 1 if failed else 0
+    return finish(results, checks, report(results, checks), args, data_dir, log_path)
 
 
 def main() -> int:

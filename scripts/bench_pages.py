@@ -1372,8 +1372,14 @@ def run(args) -> int:
         loadavg("end", results)
 
     checks = build_checks(results)
+    return finish(results, checks, report(results, checks), args, data_dir, log_path)
+
+
+def finish(results: dict, checks: list, text: str, args, data_dir: Path, log_path: Path) -> int:
+    """Print the report, write the figures, keep the data dir when asked or when a check
+    failed; the exit status of a bench (1 when a target is missed)."""
     results["checks"] = [c.__dict__ for c in checks]
-    print(report(results, checks))
+    print(text)
     failed = any(c.ok is False for c in checks)
     keep = args.keep or failed
     json_path = (
