@@ -74,9 +74,7 @@ TARGET_PSS_BYTES = 300 * MB
 SOAK_CLIENTS = 20
 SOAK_IMAGE_EVERY = 4  # every 4th iteration of a client also uploads an image
 STATIC_REFERENCE = "/static/bench/reference.html"
-UUID_PATH = re.compile(
-    r'href="(/pengumuman/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)"'
-)
+NOTICE_PATH = re.compile(r'href="(/pengumuman/(?:[a-z0-9-]+-)?[0-9a-f]{10}/)"')
 
 
 class BenchError(Exception):
@@ -1274,7 +1272,7 @@ def find_pages(hub: Hub) -> dict[str, str]:
     status, _, body = http_get(hub.base + "/pengumuman/")
     if status != 200:
         raise BenchError(f"/pengumuman/ answered {status}")
-    match = UUID_PATH.search(body.decode())
+    match = NOTICE_PATH.search(body.decode())
     if not match:
         raise BenchError("no announcement linked from /pengumuman/")
     return {"home": "/", "list": "/pengumuman/", "detail": match.group(1)}

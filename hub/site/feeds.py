@@ -39,7 +39,7 @@ class AnnouncementAtomFeed(Feed):
         return Truncator(strip_tags(expand_db_html(item.body))).words(60)
 
     def item_link(self, item):
-        return f"{self.index_page.url}{item.pk}/"
+        return f"{self.index_page.url}{item.url_part}/"
 
     def item_guid(self, item):
         return f"urn:uuid:{item.pk}"

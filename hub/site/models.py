@@ -1,15 +1,17 @@
 """The village site: identity and settings, pages, announcements, agenda, images."""
 
 import hashlib
+import uuid
 
+from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -29,6 +31,14 @@ from .regions import format_village_code
 from .richtext import clean_rich_text
 
 PAGE_SIZE = 10
+# A notice's link is ``<slug>-<short id>/``: readable when shared on WhatsApp, stable when the
+# title changes (the short id finds the record; a stale slug redirects). Ten hex digits of a
+# random UUID are 40 bits: a village would need about a million notices for one clash in a
+# thousand, and a clash still resolves by the slug.
+SHORT_ID_LENGTH = 10
+NOTICE_SLUG_MAX = 60
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NOTICE_LINK_PATTERN = rf"^(?:(?P<slug>[a-z0-9-]*?)-)?(?P<short>[0-9a-f]{{{SHORT_ID_LENGTH}}})/$"
 
 
 class BalaiImage(AbstractImage):
@@ -234,6 +244,52 @@ class VillageNotice(index.Indexed, SyncedRecord):
         now = now or timezone.now()
         return self.publish_at <= now and (self.expires_at is None or self.expires_at > now)
 
+    @property
+    def link_slug(self) -> str:
+        """The title as ASCII words joined by hyphens (``rapat-desa-2026``), cut at a word."""
+        slug = slugify(anyascii(self.title or ""))[:NOTICE_SLUG_MAX]
+        if len(slug) == NOTICE_SLUG_MAX and "-" in slug:
+            slug = slug.rsplit("-", 1)[0]
+        return slug.strip("-")
+
+    @property
+    def url_part(self) -> str:
+        """The notice's part of its link under the index page: ``<slug>-<short id>``."""
+        short = self.pk.hex[:SHORT_ID_LENGTH]
+        return f"{self.link_slug}-{short}" if self.link_slug else short
+
+
+def notice_by_link(queryset, short: str, slug: str | None):
+    """The notice a ``<slug>-<short id>`` link names, from ``queryset``, or None. The short id
+    is a prefix of the UUID, looked up as a range of the primary key so the index serves it on
+    SQLite (hex text) and PostgreSQL (uuid) alike; a clash is settled by the slug."""
+    low = uuid.UUID(short.ljust(32, "0"))
+    high = uuid.UUID(short.ljust(32, "f"))
+    found = list(queryset.filter(pk__gte=low, pk__lte=high)[:5])
+    for notice in found:
+        if notice.link_slug == (slug or ""):
+            return notice
+    return found[0] if found else None
+
+
+def notice_detail_or_redirect(page, queryset, *, short: str, slug: str | None):
+    """The notice a link names and None, or (None, a permanent redirect) when the link is not
+    the notice's current one (an old UUID link or a changed title)."""
+    notice = notice_by_link(queryset, short, slug)
+    if notice is None:
+        raise Http404
+    if notice.url_part != (f"{slug}-{short}" if slug else short):
+        return None, HttpResponsePermanentRedirect(f"{page.url}{notice.url_part}/")
+    return notice, None
+
+
+def notice_uuid_redirect(page, queryset, pk: str):
+    """A permanent redirect from a notice's old ``<uuid>/`` link to its readable one."""
+    notice = queryset.filter(pk=pk).first()
+    if notice is None:
+        raise Http404
+    return HttpResponsePermanentRedirect(f"{page.url}{notice.url_part}/")
+
 
 class Announcement(VillageNotice):
     """A village announcement (pengumuman). Edited by village officials as a snippet; shown on
@@ -247,7 +303,7 @@ class Announcement(VillageNotice):
 
     def get_absolute_url(self):
         index_page = AnnouncementIndexPage.objects.live().first()
-        return f"{index_page.url}{self.pk}/" if index_page else ""
+        return f"{index_page.url}{self.url_part}/" if index_page else ""
 
 
 class AgendaItem(VillageNotice):
@@ -272,7 +328,7 @@ class AgendaItem(VillageNotice):
 
     def get_absolute_url(self):
         index_page = AgendaIndexPage.objects.live().first()
-        return f"{index_page.url}{self.pk}/" if index_page else ""
+        return f"{index_page.url}{self.url_part}/" if index_page else ""
 
     def clean(self):
         super().clean()
@@ -314,7 +370,8 @@ class HomePage(Page):
 
 class AnnouncementIndexPage(RoutablePageMixin, Page):
     """The list of announcements with pagination, category filter and Atom/RSS feeds; also
-    serves each announcement at ``<uuid>/``. Edited by village officials. Not synced."""
+    serves each announcement at ``<slug>-<short id>/`` (old ``<uuid>/`` links redirect).
+    Edited by village officials. Not synced."""
 
     intro = RichTextField(_("pengantar"), blank=True)
 
@@ -346,16 +403,27 @@ class AnnouncementIndexPage(RoutablePageMixin, Page):
             },
         )
 
-    @re_path(r"^(?P<pk>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/$")
-    def detail_route(self, request, pk):
+    @re_path(NOTICE_LINK_PATTERN)
+    def detail_route(self, request, short, slug=None):
         from .selectors import announcements_visible
 
-        announcement = get_object_or_404(announcements_visible(), pk=pk)
+        announcement, redirect = notice_detail_or_redirect(
+            self, announcements_visible(), short=short, slug=slug
+        )
+        if redirect:
+            return redirect
         return self.render(
             request,
             context_overrides={"announcement": announcement},
             template="site/announcement_detail.html",
         )
+
+    @re_path(rf"^(?P<pk>{UUID_PATTERN})/$")
+    def uuid_route(self, request, pk):
+        """Links shared before readable links existed: a permanent redirect to today's."""
+        from .selectors import announcements_visible
+
+        return notice_uuid_redirect(self, announcements_visible(), pk)
 
     @path("feed/")
     def atom_route(self, request):
@@ -371,8 +439,8 @@ class AnnouncementIndexPage(RoutablePageMixin, Page):
 
 
 class AgendaIndexPage(RoutablePageMixin, Page):
-    """The agenda: upcoming events, past events, and each event at ``<uuid>/``. Edited by
-    village officials. Not synced."""
+    """The agenda: upcoming events, past events, and each event at ``<slug>-<short id>/``.
+    Edited by village officials. Not synced."""
 
     intro = RichTextField(_("pengantar"), blank=True)
 
@@ -400,14 +468,21 @@ class AgendaIndexPage(RoutablePageMixin, Page):
 
         return self._list(request, agenda_past(), past=True)
 
-    @re_path(r"^(?P<pk>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/$")
-    def detail_route(self, request, pk):
-        item = AgendaItem.objects.visible().filter(pk=pk).first()
-        if item is None:
-            raise Http404
+    @re_path(NOTICE_LINK_PATTERN)
+    def detail_route(self, request, short, slug=None):
+        item, redirect = notice_detail_or_redirect(
+            self, AgendaItem.objects.visible(), short=short, slug=slug
+        )
+        if redirect:
+            return redirect
         return self.render(
             request, context_overrides={"item": item}, template="site/agenda_detail.html"
         )
+
+    @re_path(rf"^(?P<pk>{UUID_PATTERN})/$")
+    def uuid_route(self, request, pk):
+        """Links shared before readable links existed: a permanent redirect to today's."""
+        return notice_uuid_redirect(self, AgendaItem.objects.visible(), pk)
 
 
 class OfficialBlock(blocks.StructBlock):

@@ -78,12 +78,12 @@ def search_public(query: str) -> list[SearchHit]:
     ]
     if announcement_index:
         hits += [
-            SearchHit("announcement", a.title, f"{announcement_index.url}{a.pk}/", a.body)
+            SearchHit("announcement", a.title, f"{announcement_index.url}{a.url_part}/", a.body)
             for a in Announcement.objects.visible(now).search(query)[:SEARCH_LIMIT_PER_KIND]
         ]
     if agenda_index:
         hits += [
-            SearchHit("agenda", e.title, f"{agenda_index.url}{e.pk}/", e.body)
+            SearchHit("agenda", e.title, f"{agenda_index.url}{e.url_part}/", e.body)
             for e in AgendaItem.objects.visible(now).search(query)[:SEARCH_LIMIT_PER_KIND]
         ]
     return hits

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 RENDITION_TIMEOUT = 60
 # Visits in a row: enough for each of the two gunicorn workers to serve some of them.
 VISITS = 10
-UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NOTICE_LINK = r"(?:[a-z0-9-]+-)?[0-9a-f]{10}"
 
 
 def direct_session() -> requests.Session:
@@ -159,7 +159,7 @@ def create_announcement(hub: Hub, admin: requests.Session, title: str, image_id:
 
 def announcement_url(hub: Hub, title: str) -> str:
     index = direct_session().get(hub.url("/pengumuman/"), timeout=10).text
-    match = re.search(rf'<a href="(/pengumuman/{UUID}/)">{re.escape(title)}</a>', index)
+    match = re.search(rf'<a href="(/pengumuman/{NOTICE_LINK}/)">{re.escape(title)}</a>', index)
     assert match, f"{title!r} is not listed on /pengumuman/"
     return hub.url(match.group(1))
 

@@ -102,11 +102,13 @@ def test_announcement_list_paginates_and_filters_by_category(client, home, annou
 def test_announcement_detail_and_hidden_ones_404(client, home, announcement_factory):
     visible = announcement_factory(title="Gotong royong", body="<p>Minggu pagi</p>")
     future = announcement_factory(title="Rahasia", publish_at=timezone.now() + timedelta(days=1))
-    response = client.get(f"/pengumuman/{visible.pk}/")
+    response = client.get(f"/pengumuman/{visible.url_part}/")
     assert response.status_code == 200
     assert "Minggu pagi" in response.content.decode()
+    assert client.get(f"/pengumuman/{future.url_part}/").status_code == 404
     assert client.get(f"/pengumuman/{future.pk}/").status_code == 404
     assert client.get("/pengumuman/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert client.get("/pengumuman/gotong-royong-0000000000/").status_code == 404
 
 
 def test_atom_and_rss_feeds_list_visible_announcements(client, home, announcement_factory):
@@ -133,7 +135,7 @@ def test_agenda_lists_upcoming_and_past_and_details(client, home, agenda_factory
     )
     index = client.get("/kegiatan/").content.decode()
     past = client.get("/kegiatan/lampau/").content.decode()
-    detail = client.get(f"/kegiatan/{upcoming.pk}/")
+    detail = client.get(f"/kegiatan/{upcoming.url_part}/")
     assert "Musdes" in index and "Kerja bakti lama" not in index
     assert "Kerja bakti lama" in past and "Musdes" not in past
     assert detail.status_code == 200
@@ -282,3 +284,57 @@ def test_village_logo_shows_in_the_header_once_its_renditions_exist(
     html = client.get("/").content.decode()
     assert 'class="logo" src="/media/images/' in html
     assert 'width="64" height="4' in html
+
+
+def test_notice_links_are_readable_and_old_or_stale_links_redirect(
+    client, home, announcement_factory, agenda_factory
+):
+    # given an announcement and an event with Indonesian titles
+    notice = announcement_factory(title="Rapat Desa: Musyawarah Dusun II (2026)!")
+    event = agenda_factory(title="Posyandu Balita")
+    short = notice.pk.hex[:10]
+    # when the lists and the detail pages are read
+    listing = client.get("/pengumuman/").content.decode()
+    readable = client.get(f"/pengumuman/rapat-desa-musyawarah-dusun-ii-2026-{short}/")
+    # then the link a villager shares names the notice and works
+    assert notice.url_part == f"rapat-desa-musyawarah-dusun-ii-2026-{short}"
+    assert f'href="/pengumuman/{notice.url_part}/"' in listing
+    assert readable.status_code == 200
+    assert "Rapat Desa" in readable.content.decode()
+    assert f"/kegiatan/posyandu-balita-{event.pk.hex[:10]}/" in client.get("/").content.decode()
+    # and the old UUID link, a bare short id and a link with an old title redirect for good
+    for old in (
+        f"/pengumuman/{notice.pk}/",
+        f"/pengumuman/{short}/",
+        f"/pengumuman/judul-lama-{short}/",
+    ):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == f"/pengumuman/{notice.url_part}/"
+    old_event = client.get(f"/kegiatan/{event.pk}/")
+    assert old_event.status_code == 301
+    assert old_event["Location"] == f"/kegiatan/{event.url_part}/"
+
+
+def test_notice_link_of_a_title_without_latin_letters_is_the_short_id(
+    client, home, announcement_factory
+):
+    # given a title that slugifies to nothing
+    notice = announcement_factory(title="!!! ???")
+    # then the link is the short id alone, and it works
+    assert notice.url_part == notice.pk.hex[:10]
+    assert client.get(f"/pengumuman/{notice.url_part}/").status_code == 200
+
+
+def test_notice_link_clash_on_short_id_is_settled_by_the_slug(client, home, announcement_factory):
+    # given two announcements whose UUIDs share the first ten hex digits (made so on purpose)
+    import uuid
+
+    first = announcement_factory(title="Air bersih", id=uuid.UUID("abcdef0123" + "0" * 22))
+    second = announcement_factory(title="Jalan desa", id=uuid.UUID("abcdef0123" + "f" * 22))
+    # when each readable link is read
+    a = client.get(f"/pengumuman/{first.url_part}/")
+    b = client.get(f"/pengumuman/{second.url_part}/")
+    # then each finds its own notice
+    assert "Air bersih" in a.content.decode() and "Jalan desa" not in a.content.decode()
+    assert "Jalan desa" in b.content.decode()
