@@ -61,7 +61,7 @@ def region_list_check(app_configs, **kwargs):
         return [
             Error(
                 f"The region code list {settings.HUB_REGION_LIST} is missing.",
-                hint="It ships in hub/site/data; HUB_REGION_LIST may name a newer one.",
+                hint="It ships in hub/core/data; HUB_REGION_LIST may name a newer one.",
                 id="balai.E004",
             )
         ]

@@ -277,7 +277,7 @@ HUB_HEALTH_MAX_QUEUE_AGE_SECONDS = env_int("HUB_HEALTH_MAX_QUEUE_AGE_SECONDS", 9
 
 # The official list of region codes (Kemendagri). A newer list can be named here.
 HUB_REGION_LIST = Path(
-    os.environ.get("HUB_REGION_LIST", BASE_DIR / "hub" / "site" / "data" / "kode-wilayah.csv.gz")
+    os.environ.get("HUB_REGION_LIST", BASE_DIR / "hub" / "core" / "data" / "kode-wilayah.csv.gz")
 )
 
 LOGGING = {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hub.site.regions import (
+from hub.core.regions import (
     VillageCodeError,
     format_village_code,
     lookup_village,
