@@ -6,7 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Fulfilment, phone_normalize
+from hub.core.personal import phone_normalize
+
+from .models import Fulfilment
 from .services import OrderError, quantity_parse
 
 

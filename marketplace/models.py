@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from hub.core.personal import phone_masked, phone_normalize
 from hub.site.models import BalaiImage
 from hub.sync.records import SyncedRecord
 
@@ -43,35 +44,6 @@ UNIT_SUGGESTIONS = (
     "ekor",
     "jam",
 )
-# an Indonesian mobile number in its international form: +62 8xx, 9 to 13 digits after +62
-PHONE_RE = re.compile(r"^\+628\d{7,11}$")
-
-
-def phone_normalize(raw: str) -> str:
-    """``08…``, ``628…`` or ``+628…`` (spaces, dots and dashes allowed) as ``+628…``.
-
-    Raises :class:`ValidationError` for anything that is not an Indonesian mobile number.
-    """
-    digits = re.sub(r"[\s.\-()]", "", str(raw or ""))
-    if digits.startswith("+62"):
-        digits = "+62" + digits[3:]
-    elif digits.startswith("62"):
-        digits = "+" + digits
-    elif digits.startswith("0"):
-        digits = "+62" + digits[1:]
-    if not PHONE_RE.match(digits):
-        raise ValidationError(
-            _("Nomor HP tidak valid. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890."),
-            code="phone",
-        )
-    return digits
-
-
-def phone_masked(phone: str) -> str:
-    """``+62812****7890``: enough to recognise a number, not to copy it."""
-    if len(phone) < 8:
-        return "****"
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]
 
 
 class OwnedHere(SyncedRecord):

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from hub.core.personal import phone_normalize
 from hub.sync.registry import nodes_last_synced
 
 from .models import (
@@ -19,7 +20,6 @@ from .models import (
     OrderStatus,
     Product,
     ProductCategory,
-    phone_normalize,
 )
 
 

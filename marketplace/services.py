@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from hub.core.personal import phone_normalize
+
 from .models import (
     ORDER_CODE_ALPHABET,
     ORDER_CODE_LENGTH,
@@ -31,7 +33,6 @@ from .models import (
     OrderStatus,
     Product,
     RequestStatus,
-    phone_normalize,
 )
 
 MAX_LINES = 20

@@ -52,7 +52,7 @@ setup_python() {
   fi
 }
 
-# The data directory (db, media, static, secret key), outside the code tree when provisioned.
+# The data directory (db, media, static, secret and field keys), outside the code tree when provisioned.
 prepare_data_dir() {
   export HUB_DATA_DIR="${HUB_DATA_DIR:-$BALAI_ROOT/data}"
   mkdir -p "$HUB_DATA_DIR"
@@ -65,6 +65,14 @@ prepare_data_dir() {
       say "made a new secret key in $key"
     fi
     export HUB_SECRET_KEY_FILE="$key"
+  fi
+  # The field-encryption key (NIK, KK), made once like the secret key; losing it loses that data.
+  if [ -z "${HUB_FIELD_KEY_FILE:-}" ]; then
+    export HUB_FIELD_KEY_FILE="$HUB_DATA_DIR/field_key"
+    if [ ! -s "$HUB_FIELD_KEY_FILE" ]; then
+      (umask 077 && python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' > "$HUB_FIELD_KEY_FILE")
+      say "made a new field-encryption key in $HUB_FIELD_KEY_FILE"
+    fi
   fi
   export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-hub.settings.main}"
 }

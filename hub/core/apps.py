@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Shared utilities: page cache, health, system checks. No domain logic."""
+    """Shared parts, no domain logic: region codes, personal data (validation, masking, the
+    encrypted field), page cache, health, system checks."""
 
     name = "hub.core"
     label = "core"

@@ -1,10 +1,15 @@
-"""System checks for what breaks on a Pi: Pillow codecs, the data directory, disk space."""
+"""System checks for what breaks on a Pi: Pillow codecs, the data directory, disk space, the
+region list, the field-encryption key."""
 
 import os
 import shutil
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+
+from .fieldkeys import FieldKeyError, keyring
+from .fields import encrypted_fields_of
 
 
 @register()
@@ -61,8 +66,35 @@ def region_list_check(app_configs, **kwargs):
         return [
             Error(
                 f"The region code list {settings.HUB_REGION_LIST} is missing.",
-                hint="It ships in hub/site/data; HUB_REGION_LIST may name a newer one.",
+                hint="It ships in hub/core/data; HUB_REGION_LIST may name a newer one.",
                 id="balai.E004",
+            )
+        ]
+    return []
+
+
+@register()
+def field_key_check(app_configs, **kwargs):
+    """A model with an encrypted field needs a readable key file: say so at startup, not at the
+    first villager whose request cannot be saved."""
+    configs = app_configs if app_configs is not None else apps.get_app_configs()
+    users = [
+        f"{model._meta.label}.{field.name}"
+        for config in configs
+        for model in config.get_models()
+        for field in encrypted_fields_of(model)
+    ]
+    if not users:
+        return []
+    try:
+        keyring()
+    except FieldKeyError as exc:
+        return [
+            Error(
+                str(exc),
+                hint=f"Encrypted fields: {', '.join(users[:5])}. Set HUB_FIELD_KEY_FILE to the "
+                "hub's key file.",
+                id="balai.E010",
             )
         ]
     return []

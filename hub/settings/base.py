@@ -277,14 +277,26 @@ HUB_HEALTH_MAX_QUEUE_AGE_SECONDS = env_int("HUB_HEALTH_MAX_QUEUE_AGE_SECONDS", 9
 
 # The official list of region codes (Kemendagri). A newer list can be named here.
 HUB_REGION_LIST = Path(
-    os.environ.get("HUB_REGION_LIST", BASE_DIR / "hub" / "site" / "data" / "kode-wilayah.csv.gz")
+    os.environ.get("HUB_REGION_LIST", BASE_DIR / "hub" / "core" / "data" / "kode-wilayah.csv.gz")
 )
+
+# The key of the encrypted fields (NIK, KK: hub/core/fields.py), one key a line, newest last.
+# Ansible makes /etc/balai/field_key; scripts/run makes one in the data directory.
+HUB_FIELD_KEY_FILE = Path(os.environ.get("HUB_FIELD_KEY_FILE", DATA_DIR / "field_key"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # NIK and KK numbers (16 digits) are masked in every record that reaches a handler.
+    "filters": {"personal_data": {"()": "hub.core.personal.PersonalNumberLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HUB_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

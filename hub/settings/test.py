@@ -1,11 +1,13 @@
 """Test settings: the village role with its real SQLite PRAGMAs, in a throw-away data dir."""
 
+import base64
 import os
 import tempfile
 
 # Every test run gets its own data dir, whatever the calling shell exported.
 os.environ["HUB_SECRET_KEY"] = "test-only-secret-key-that-is-long-enough-0123456789"  # noqa: S105
 os.environ["HUB_DATA_DIR"] = tempfile.mkdtemp(prefix="balai-test-")
+os.environ["HUB_FIELD_KEY_FILE"] = os.path.join(os.environ["HUB_DATA_DIR"], "field_key")
 
 from .main import *  # noqa: E402, F403
 from .main import DATA_DIR, DATABASES  # noqa: E402
@@ -21,3 +23,5 @@ STORAGES = {  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+# A field-encryption key of this run only.
+(DATA_DIR / "field_key").write_text(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")

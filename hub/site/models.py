@@ -25,9 +25,9 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from hub.core.regions import format_village_code
 from hub.sync.records import SyncedRecord
 
-from .regions import format_village_code
 from .richtext import clean_rich_text
 
 PAGE_SIZE = 10

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hub.core import pagecache
+from hub.core.regions import VillageCodeError, VillageRegion, lookup_village, normalize_village_code
 
 from .images import all_rendition_filters
 from .models import BalaiImage, VillageSettings
-from .regions import VillageCodeError, VillageRegion, lookup_village, normalize_village_code
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,10 @@
 """Who this node is: its role and its code (the ``origin`` it writes on records it owns)."""
 
-import re
-
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from hub.core import pagecache
-
-VILLAGE_CODE_RE = re.compile(r"^\d{10}$")
-REGION_CODE_RE = re.compile(r"^(\d{2}|\d{4})$")
+from hub.core.regions import REGION_CODE_RE, VILLAGE_CODE_RE
 
 
 class NodeNotConfigured(Exception):

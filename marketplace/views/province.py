@@ -18,7 +18,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from hub.site.regions import format_village_code, region_names
+from hub.core.regions import REGION_PREFIX_RE, format_village_code, region_names
 
 from .. import selectors, services
 from ..models import (
@@ -109,7 +109,7 @@ def _decorate(products, villages: dict) -> None:
 
 def _digits(value: str, length: int) -> str:
     value = (value or "").strip()
-    return value if len(value) == length and value.isdigit() else ""
+    return value if len(value) == length and REGION_PREFIX_RE.match(value) else ""
 
 
 def catalogue(request):

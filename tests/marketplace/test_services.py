@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from hub.core.personal import phone_normalize
 from hub.sync.models import JournalEntry
-from marketplace.models import Order, OrderStatus, Product, phone_normalize
+from marketplace.models import Order, OrderStatus, Product
 from marketplace.services import (
     LineWanted,
     OrderError,

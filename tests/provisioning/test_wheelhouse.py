@@ -35,7 +35,7 @@ def test_project_wheel_ships_templates_static_files_translations_and_region_list
         "hub/site/templates/site/home_page.html",
         "hub/static/site/balai.css",
         "hub/locale/en/LC_MESSAGES/django.mo",
-        "hub/site/data/kode-wilayah.csv.gz",
+        "hub/core/data/kode-wilayah.csv.gz",
         "hub/site/migrations/0001_initial.py",
         "marketplace/__init__.py",
     ):

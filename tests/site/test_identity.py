@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from hub.core.regions import VillageCodeError
 from hub.site.models import VillageSettings
-from hub.site.regions import VillageCodeError
 from hub.site.services import UnlistedNames, village_identity_set
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,8 @@ from urllib.parse import quote
 from django import template
 from django.utils.html import format_html
 
+from hub.core.regions import format_village_code
+
 from ..images import rendition_filters
 
 register = template.Library()
@@ -85,6 +87,4 @@ def balai_image(image, size="full", alt=None, css_class="pic"):
 
 @register.filter
 def village_code(code: str) -> str:
-    from ..regions import format_village_code
-
     return format_village_code(code or "")

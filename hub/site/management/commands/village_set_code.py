@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.site.regions import VillageCodeError
+from hub.core.regions import VillageCodeError
 from hub.site.services import UnlistedNames, village_identity_set
 
 

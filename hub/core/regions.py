@@ -1,6 +1,11 @@
-"""Kemendagri region codes: validate a village code and find its official names.
+"""Kemendagri region codes: the one code pattern, validation of a village code, official names.
 
-The list (hub/site/data, ~90,000 rows) is streamed from the gzip file for each lookup instead of
+Every part of the project that checks a code (sync identity, bundles, the site, the province
+market, NIK/KK validation) uses the patterns here, so a code means the same thing everywhere:
+ASCII digits only (``str.isdigit`` and ``\\d`` also take other scripts' digits) and no trailing
+newline (``$`` allows one, ``\\Z`` does not).
+
+The list (hub/core/data, ~90,000 rows) is streamed from the gzip file for each lookup instead of
 being held in memory: lookups happen when an operator sets the code, not per request, and a
 Pi Zero's gunicorn workers should not each carry a 15 MB dict.
 """
@@ -18,8 +23,14 @@ from django.utils.translation import gettext as _
 VILLAGE_KIND_DESA = "desa"
 VILLAGE_KIND_KELURAHAN = "kelurahan"
 
-_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
-_PLAIN = re.compile(r"^\d{10}$")
+# A village: PP KK CC DDDD (province, kabupaten/kota, kecamatan, desa/kelurahan), no dots.
+VILLAGE_CODE_RE = re.compile(r"^[0-9]{10}\Z")
+# The region an upstream serves and names itself by: a province (PP) or a kabupaten (PPKK).
+REGION_CODE_RE = re.compile(r"^(?:[0-9]{2}|[0-9]{4})\Z")
+# Any level of the tree as a code prefix: province, kabupaten, kecamatan or village.
+REGION_PREFIX_RE = re.compile(r"^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})\Z")
+# A village code as written on official papers: PP.KK.CC.DDDD.
+DOTTED_VILLAGE_CODE_RE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}\Z")
 
 
 class VillageCodeError(ValueError):
@@ -56,7 +67,7 @@ def normalize_village_code(raw: str) -> str:
     value = (raw or "").strip()
     if not value:
         raise VillageCodeError(_("Kode desa kosong. Tulis 10 angka, misalnya 15.03.01.2021."))
-    if not re.fullmatch(r"[\d.]+", value):
+    if not re.fullmatch(r"[0-9.]+", value):
         raise VillageCodeError(
             _(
                 "Kode desa hanya boleh berisi angka dan titik, misalnya 15.03.01.2021; "
@@ -73,11 +84,11 @@ def normalize_village_code(raw: str) -> str:
             )
             % {"count": len(digits)}
         )
-    if "." in value and not _DOTTED.match(value):
+    if "." in value and not DOTTED_VILLAGE_CODE_RE.match(value):
         raise VillageCodeError(
             _("Titik pada kode desa salah tempat: tulis PP.KK.CC.DDDD, misalnya 15.03.01.2021.")
         )
-    if not _PLAIN.match(digits):
+    if not VILLAGE_CODE_RE.match(digits):
         raise VillageCodeError(_("Kode desa tidak sah."))
     if digits[6] not in "12":
         raise VillageCodeError(
@@ -116,7 +127,7 @@ def region_names(codes, region_list: Path | None = None) -> dict[str, str]:
     by_dotted = {}
     for code in codes:
         code = str(code)
-        if re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{10}", code):
+        if REGION_PREFIX_RE.match(code):
             parts = [code[0:2], code[2:4], code[4:6], code[6:10]]
             by_dotted[".".join(p for p in parts if p)] = code
     if not by_dotted:

@@ -2,12 +2,16 @@
 
 import pytest
 
-from hub.site.regions import (
+from hub.core.regions import (
+    REGION_CODE_RE,
+    REGION_PREFIX_RE,
+    VILLAGE_CODE_RE,
     VillageCodeError,
     format_village_code,
     lookup_village,
     normalize_village_code,
 )
+from hub.sync import identity
 
 
 @pytest.mark.parametrize(
@@ -72,3 +76,26 @@ def test_code_not_in_list_names_the_unknown_part(raw, unknown):
 
 def test_format_inserts_dots():
     assert format_village_code("1503012021") == "15.03.01.2021"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (VILLAGE_CODE_RE, ["1503012021"], ["150301202", "15030120211", "15.03.01.2021"]),
+        (REGION_CODE_RE, ["15", "1503"], ["1", "150", "150301", "1503012021"]),
+        (REGION_PREFIX_RE, ["15", "1503", "150301", "1503012021"], ["150", "15030120"]),
+    ],
+)
+def test_one_code_pattern_for_the_project(pattern, good, bad):
+    # then each pattern takes its codes, written in ASCII digits with nothing after them
+    for code in good:
+        assert pattern.match(code)
+        assert not pattern.match(code + "\n")
+        assert not pattern.match(code.replace("5", "\u0665"))  # Arabic-Indic five
+    for code in bad:
+        assert not pattern.match(code)
+
+
+def test_sync_identity_uses_the_same_patterns():
+    assert identity.VILLAGE_CODE_RE is VILLAGE_CODE_RE
+    assert identity.REGION_CODE_RE is REGION_CODE_RE
