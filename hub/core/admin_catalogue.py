@@ -69,6 +69,7 @@ UPSTREAM_LOCALES = ("id", "id_ID")
 HEADER = {
     "Project-Id-Version": "Balai (Wagtail and Django admin)",
     "Report-Msgid-Bugs-To": "",
+    "PO-Revision-Date": "2026-12-02 12:00+0700",
     "Last-Translator": "Balai developers",
     "Language-Team": "Indonesian",
     "Language": "id",
@@ -135,7 +136,9 @@ def source_entries(apps: Iterable[str]) -> Iterator[SourceEntry]:
             for name in UPSTREAM_LOCALES:
                 path = base / name / "LC_MESSAGES" / f"{domain}.po"
                 if path.exists():
-                    upstream |= {(e.msgctxt, e.msgid) for e in polib.pofile(str(path)) if _translated(e)}
+                    upstream |= {
+                        (e.msgctxt, e.msgid) for e in polib.pofile(str(path)) if _translated(e)
+                    }
             reference = english.relative_to(site_packages).as_posix()
             for entry in polib.pofile(str(english)):
                 if entry.obsolete or not entry.msgid:
@@ -164,7 +167,12 @@ def load_source(path: Path = SOURCE_PO) -> polib.POFile:
 
 def balai_translations(po: polib.POFile) -> set[Key]:
     """The (domain, msgctxt, msgid) keys that wagtail-admin.po translates."""
-    return {(d, e.msgctxt, e.msgid) for e in po if _translated(e) and "fuzzy" not in e.flags for d in domains_of(e)}
+    return {
+        (d, e.msgctxt, e.msgid)
+        for e in po
+        if _translated(e) and "fuzzy" not in e.flags
+        for d in domains_of(e)
+    }
 
 
 @dataclass(frozen=True)
@@ -239,7 +247,9 @@ def update(po: polib.POFile) -> tuple[int, int]:
 
 def project_msgids(path: Path = PROJECT_PO) -> set[tuple[str | None, str]]:
     """The project's own (Indonesian) msgids, from the English catalogue."""
-    return {_key_of(e) for e in polib.pofile(str(path)) if not e.obsolete} if path.exists() else set()
+    return (
+        {_key_of(e) for e in polib.pofile(str(path)) if not e.obsolete} if path.exists() else set()
+    )
 
 
 def collisions(po: polib.POFile) -> list[str]:
@@ -256,14 +266,18 @@ def build(po: polib.POFile, out_dir: Path = LOCALE_DIR / "id" / "LC_MESSAGES") -
     """Writes and compiles one catalogue per domain from the translated entries of ``po``."""
     clashes = collisions(po)
     if clashes:
-        raise SystemExit("msgids shared with the project's Indonesian strings: " + ", ".join(clashes))
+        raise SystemExit(
+            "msgids shared with the project's Indonesian strings: " + ", ".join(clashes)
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for domain in DOMAINS:
         built = polib.POFile(wrapwidth=99)
         built.header = BUILT_HEADER
-        built.metadata = dict(HEADER)
-        entries = [e for e in po if _translated(e) and "fuzzy" not in e.flags and domain in domains_of(e)]
+        built.metadata = dict(po.metadata)
+        entries = [
+            e for e in po if _translated(e) and "fuzzy" not in e.flags and domain in domains_of(e)
+        ]
         for entry in sorted(entries, key=lambda e: (e.msgctxt or "", e.msgid)):
             built.append(entry)
         path = out_dir / f"{domain}.po"
@@ -279,16 +293,23 @@ def compile_mo(path: Path) -> None:
     if shutil.which("msgfmt"):
         subprocess.run(["msgfmt", "--check", "-o", str(mo), str(path)], check=True)
     else:
-        print("msgfmt not found (apt-get install gettext): compiled with polib, unchecked", file=sys.stderr)
+        print(
+            "msgfmt not found (apt-get install gettext): compiled with polib, unchecked",
+            file=sys.stderr,
+        )
         polib.pofile(str(path)).save_as_mofile(str(mo))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hub.core.admin_catalogue", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hub.core.admin_catalogue", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("missing", help="list the admin msgids nobody translates")
     sub.add_parser("update", help="add the missing msgids to wagtail-admin.po")
-    sub.add_parser("build", help="build and compile hub/locale/id/LC_MESSAGES/django.po, djangojs.po")
+    sub.add_parser(
+        "build", help="build and compile hub/locale/id/LC_MESSAGES/django.po, djangojs.po"
+    )
     gate = sub.add_parser("coverage", help="coverage of Wagtail's admin catalogue")
     gate.add_argument("--min", type=float, default=0.0, help="fail below this percentage")
     args = parser.parse_args(argv)
@@ -303,7 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         SOURCE_PO.parent.mkdir(parents=True, exist_ok=True)
         po.save(str(SOURCE_PO))
         untranslated = len(po.untranslated_entries())
-        print(f"{SOURCE_PO.relative_to(ROOT)}: {added} added, {obsolete} obsolete, {untranslated} to translate")
+        print(
+            f"{SOURCE_PO.relative_to(ROOT)}: {added} added, {obsolete} obsolete, "
+            f"{untranslated} to translate"
+        )
     elif args.command == "build":
         for path in build(po).values():
             print(f"{path.relative_to(ROOT)}: {sum(1 for _ in polib.pofile(str(path)))} entries")
@@ -311,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         figure = coverage(po)
         print(
             f"Wagtail admin catalogue: {figure.total} entries; Indonesian: Wagtail alone "
-            f"{figure.upstream} ({figure.before:.1f} %), with Balai {figure.combined} ({figure.after:.1f} %)"
+            f"{figure.upstream} ({figure.before:.1f} %), "
+            f"with Balai {figure.combined} ({figure.after:.1f} %)"
         )
         if figure.after < args.min:
             print(f"below {args.min} %", file=sys.stderr)
