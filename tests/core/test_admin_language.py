@@ -236,3 +236,31 @@ def test_built_catalogue_is_current_and_leaves_the_project_strings_alone(tmp_pat
         assert path.read_text() == (committed / f"{domain}.po").read_text(), domain
     assert admin_catalogue.collisions(po) == []
     assert not admin_catalogue.missing(po)
+
+
+def test_admin_carries_balai_name_and_logo(content, admin_user):
+    # given
+    client = Client()
+    client.force_login(admin_user)
+    # when
+    soup = BeautifulSoup(client.get("/admin/").content.decode(), "html.parser")
+    # then: the tab, the icon and the sidebar's logo are Balai's, served by the hub itself
+    assert soup.title.string.strip().endswith("- Balai")
+    assert soup.find("link", rel="icon")["href"].startswith("/static/site/icons/")
+    sidebar_logo = soup.find("template", attrs={"data-wagtail-sidebar-branding-logo": True})
+    assert sidebar_logo.find("img", alt="Balai")["src"].startswith("/static/site/icons/balai")
+    assert "icon-wagtail" not in str(soup)
+
+
+@pytest.mark.parametrize(
+    "language, heading", [("id", "Masuk ke Balai"), ("en", "Sign in to Balai")]
+)
+def test_login_page_is_balai_in_the_chosen_language(client, language, heading):
+    # given: a visitor whose language cookie says which language
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    # when
+    soup = BeautifulSoup(client.get("/admin/login/").content.decode(), "html.parser")
+    # then
+    assert soup.h1.get_text(strip=True) == heading
+    assert soup.find("img", alt="Balai")
+    assert "icon-wagtail" not in str(soup)
