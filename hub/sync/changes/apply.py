@@ -19,11 +19,11 @@ from django.db import DatabaseError, IntegrityError, OperationalError, models, t
 
 from hub.core.tasks_backend import defer_search_index, deferred_index
 
-from . import blobs
-from .journal import applying, journal_locked_batch, local_only
-from .models import BlobNeed, HeldChange, JournalEntry, Tombstone
-from .registry import records_applied, spec_for
-from .wire import WireError, field_from_wire
+from .. import blobs
+from ..core.journal import applying, journal_locked_batch, local_only
+from ..core.specs import records_applied, spec_for
+from ..models import BlobNeed, HeldChange, JournalEntry, Tombstone
+from ..wire.codec import WireError, field_from_wire
 
 logger = logging.getLogger(__name__)
 
