@@ -34,31 +34,30 @@ class NotOrigin(PermissionError):
 
 
 @contextlib.contextmanager
-def _mode_set(mode: str):
-    previous = getattr(_state, "mode", None)
-    _state.mode = mode
+def _state_set(name: str, value):
+    """Set one of this thread's journal states for the block, then put back the previous."""
+    previous = getattr(_state, name, None)
+    setattr(_state, name, value)
     try:
         yield
     finally:
-        _state.mode = previous
+        setattr(_state, name, previous)
 
 
 def applying():
-    return _mode_set("apply")
+    return _state_set("mode", "apply")
 
 
-@contextlib.contextmanager
 def received_from_origin():
     """Write records of another origin here as if they had just arrived from it: the ``origin``
     and ``rev`` given are kept and the journal row is written, exactly as when a change from the
     network or a bundle is applied. For demo data and fixtures of upstream-owned records only;
     an edit by hand must never use it (only the origin changes a record)."""
-    with applying():
-        yield
+    return applying()
 
 
 def local_only():
-    return _mode_set("local")
+    return _state_set("mode", "local")
 
 
 def is_applying() -> bool:
@@ -80,12 +79,8 @@ def journal_lock() -> None:
 def journal_locked_batch():
     """Take the journal lock once for a whole batch (inside the batch's transaction)."""
     journal_lock()
-    previous = getattr(_state, "locked", False)
-    _state.locked = True
-    try:
+    with _state_set("locked", True):
         yield
-    finally:
-        _state.locked = previous
 
 
 def journal_append(obj, spec, rev: int) -> None:

@@ -21,18 +21,7 @@ from django.utils.module_loading import import_string
 from .. import blobs
 from ..blobs.streams import CountingStream
 from ..models import SyncRun, SyncState
-from ..wire import keys
-from ..wire.signing import (
-    HEADER_NODE,
-    HEADER_NONCE,
-    HEADER_SERVER_TIME,
-    HEADER_SIGNATURE,
-    HEADER_TIME,
-    answer_message,
-    body_digest,
-    new_nonce,
-    request_message,
-)
+from ..wire import keys, signing
 
 logger = logging.getLogger(__name__)
 
@@ -166,17 +155,17 @@ class Upstream:
             self.run.bytes_down += down
 
     def _headers(self, method: str, path: str, body: bytes) -> tuple[dict, str]:
-        nonce = new_nonce()
+        nonce = signing.new_nonce()
         stamp = int(time.time()) + self.state.clock_offset
-        message = request_message(
+        message = signing.request_message(
             method=method, path=path, node=self.node, time=stamp, nonce=nonce,
-            digest=body_digest(body),
+            digest=signing.body_digest(body),
         )  # fmt: skip
         headers = {
-            HEADER_NODE: self.node,
-            HEADER_TIME: str(stamp),
-            HEADER_NONCE: nonce,
-            HEADER_SIGNATURE: keys.sign(message, self.key),
+            signing.HEADER_NODE: self.node,
+            signing.HEADER_TIME: str(stamp),
+            signing.HEADER_NONCE: nonce,
+            signing.HEADER_SIGNATURE: keys.sign(message, self.key),
         }
         return headers, nonce
 
@@ -202,7 +191,7 @@ class Upstream:
             if response.status == 401 and attempt == 1:
                 detail = _json_or_empty(data)
                 if detail.get("error") == "stale":
-                    server_time = int(response.headers.get(HEADER_SERVER_TIME, "0"))
+                    server_time = int(response.headers.get(signing.HEADER_SERVER_TIME, "0"))
                     self.state.clock_offset = server_time - int(time.time())
                     SyncState.objects.filter(pk=1).update(clock_offset=self.state.clock_offset)
                     logger.warning("sync: clock off by %ss; using the upstream's time",
@@ -217,8 +206,10 @@ class Upstream:
         raise SyncError("unreachable")
 
     def verify(self, response, nonce: str, data: bytes) -> None:
-        signature = response.headers.get(HEADER_SIGNATURE, "")
-        message = answer_message(nonce=nonce, status=response.status, digest=body_digest(data))
+        signature = response.headers.get(signing.HEADER_SIGNATURE, "")
+        message = signing.answer_message(
+            nonce=nonce, status=response.status, digest=signing.body_digest(data)
+        )
         if not signature or not keys.verify(self.state.upstream_key, message, signature):
             raise NotAnAnswer(
                 f"answer {response.status} not signed by the pinned upstream "
