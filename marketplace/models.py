@@ -46,22 +46,7 @@ UNIT_SUGGESTIONS = (
 )
 
 
-class OwnedHere(SyncedRecord):
-    """A synced record that refuses edits by hand on a node that does not own it."""
-
-    class Meta:
-        abstract = True
-
-    def clean(self):
-        super().clean()
-        if not self.editable_here:
-            raise ValidationError(
-                _("Data ini milik %(origin)s dan hanya dapat diubah di sana.")
-                % {"origin": self.origin}
-            )
-
-
-class ProductCategory(OwnedHere):
+class ProductCategory(SyncedRecord):
     """A product category (hasil pertanian, perikanan, kerajinan, …). Owned and edited by the
     upstream (Diskominfo operators); synced down to the villages of its region, read-only there."""
 
@@ -82,7 +67,7 @@ class ProductCategory(OwnedHere):
         return self.name_en if language == "en" and self.name_en else self.name
 
 
-class Bumdes(OwnedHere):
+class Bumdes(SyncedRecord):
     """A village-owned enterprise (BUMDes) that sells through the hub. Edited by village
     officials and its own staff; synced up so the province market can show its products."""
 
@@ -181,7 +166,7 @@ class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
         return self.filter(active=True, bumdes__active=True)
 
 
-class Product(index.Indexed, OwnedHere):
+class Product(index.Indexed, SyncedRecord):
     """A product or service a BUMDes sells. Edited by that BUMDes's staff; synced up, with its
     photos as blobs. ``stock`` is what is still available: orders reserve from it at once."""
 
@@ -327,7 +312,7 @@ ORDER_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 ORDER_CODE_LENGTH = 6
 
 
-class Order(OwnedHere):
+class Order(SyncedRecord):
     """An order placed at the village hub (or accepted from an outside buyer's request).
     Owned by the village; handled by the BUMDes's staff; synced up without the buyer's name,
     phone and address (personal data the upstream does not need: see ``marketplace/sync.py``)."""
@@ -400,7 +385,7 @@ class Order(OwnedHere):
         return sorted(ORDER_NEXT[OrderStatus(self.status)], key=list(OrderStatus).index)
 
 
-class OrderLine(OwnedHere):
+class OrderLine(SyncedRecord):
     """One product in an order, with the name, unit and price as they were when it was placed.
     Owned by the village with its order; synced up."""
 
@@ -436,7 +421,7 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "ditarik", _("Ditarik pembeli")
 
 
-class OrderRequest(OwnedHere):
+class OrderRequest(SyncedRecord):
     """An outside buyer's order request, made on the upstream's province market. Owned by the
     upstream; synced down to the seller's village only. The village answers with an
     :class:`Order` (accepted) or a cancelled one with a reason (declined): nothing is promised to

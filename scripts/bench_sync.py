@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402 - the harness reports its failures with pytest.fail
 
-from hub.sync import keys, signing  # noqa: E402 - no settings needed for these
+from hub.sync.wire import keys, signing  # noqa: E402 - no settings needed for these
 from tests.sync.linksim import LinkSim  # noqa: E402
 from tests.sync.nodes import VILLAGE_CODES, UpstreamNode, VillageNode  # noqa: E402
 
@@ -217,11 +217,11 @@ def bench_idle(results: Results, v, link: LinkSim, upstream: BenchUpstream) -> N
 
 REFERENCE_CODE = """
 from django.conf import settings
-from hub.sync.feed import push_batch
-from hub.sync.identity import require_node_code
+from hub.sync.changes.feed import push_batch
+from hub.sync.core.identity import require_node_code
 from hub.sync.models import JournalEntry, SyncState
 from hub.sync.registry import spec_for
-from hub.sync.wire import compress, dumps, encode_page, record_to_wire
+from hub.sync.wire.codec import compress, dumps, encode_page, record_to_wire
 
 spec = spec_for("site.announcement")
 records = list(spec.model._base_manager.filter(title__startswith={prefix!r}))
@@ -508,14 +508,14 @@ def bench_blob(
 CURSOR_CODE = """
 from django.db.models import Max
 from hub.sync.models import JournalEntry
-from hub.sync.wire import encode_page
+from hub.sync.wire.codec import encode_page
 cursor = JournalEntry.objects.aggregate(top=Max("seq"))["top"] or 0
 body = encode_page({"batch": {"after": 0, "to": 0}, "cursor": cursor, "heartbeat": {}}, [])
 result = {"cursor": cursor, "body": body.hex()}
 """
 
 ENROLL_CODE = """
-from hub.sync.services import village_enroll
+from hub.sync.upstream.enrollment import village_enroll
 for code, public_key in {villages!r}:
     village_enroll(code=code, public_key=public_key)
 result = len({villages!r})
@@ -527,7 +527,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from hub.sync import keys, signing
+from hub.sync.wire import keys, signing
 
 key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex({key!r}))
 body = bytes.fromhex({body!r})
@@ -593,7 +593,7 @@ class FakeVillage:
 
 
 def fake_villages(base: Path, count: int) -> list[FakeVillage]:
-    """Villages with keys made as a node makes its own (hub.sync.keys, 0600 PEM files)."""
+    """Villages with keys made as a node makes its own (hub.sync.wire.keys, 0600 PEM files)."""
     out = []
     for i in range(count):
         code = f"{FAKE_VILLAGE_PREFIX}{i + 1:02d}"

@@ -325,6 +325,8 @@ SYNC_BLOB_PARTIAL_MAX_AGE = env_int("HUB_SYNC_PARTIAL_MAX_AGE", 7 * 24 * 3600)
 # Requests older or newer than this (by the signer's clock) are refused as stale.
 SYNC_CLOCK_WINDOW = env_int("HUB_SYNC_CLOCK_WINDOW", 300)
 SYNC_HTTP_TIMEOUT = env_int("HUB_SYNC_HTTP_TIMEOUT", 60)
+# How the village reaches the upstream (a hub.sync.village.transport.Transport subclass).
+SYNC_TRANSPORT = "hub.sync.village.transport.Urllib3Transport"
 # Monthly budget for the satellite link (0 = no limit) and the hours when big blobs may move.
 SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
 SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)

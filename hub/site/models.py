@@ -228,14 +228,11 @@ class VillageNotice(index.Indexed, SyncedRecord):
     def __str__(self):
         return self.title
 
+    # one writer per record: a notice from the province or kabupaten is changed there
+    origin_guard_message = _("Pengumuman ini dari %(origin)s dan hanya dapat diubah di sana.")
+
     def clean(self):
         super().clean()
-        if not self.editable_here:
-            # one writer per record: a notice from the province or kabupaten is changed there
-            raise ValidationError(
-                _("Pengumuman ini dari %(origin)s dan hanya dapat diubah di sana.")
-                % {"origin": self.origin}
-            )
         self.body = clean_rich_text(self.body)
         if self.expires_at and self.publish_at and self.expires_at <= self.publish_at:
             raise ValidationError({"expires_at": _("Waktu berakhir harus sesudah waktu terbit.")})

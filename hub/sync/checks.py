@@ -4,10 +4,12 @@ pinned, a synced model nobody registered."""
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
 
-from . import keys
+from .models import SyncState
 from .records import SyncedRecord
 from .registry import spec_for
+from .wire import keys
 
 
 @register(Tags.models)
@@ -46,10 +48,6 @@ def check_node_key(app_configs, **kwargs):
 @register("balai_deploy", deploy=True)
 def check_upstream_pinned(app_configs, **kwargs):
     """A village hub that has no upstream pinned never syncs; say so before it goes out."""
-    from django.db import DatabaseError
-
-    from .models import SyncState
-
     if settings.HUB_ROLE != "village":
         return []
     try:

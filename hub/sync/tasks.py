@@ -1,22 +1,25 @@
 """django-q2 tasks of the sync engine: the scheduled run, the run soon after local changes,
-and housekeeping. They parse nothing and call one service each."""
+and housekeeping. They parse nothing and call one service each.
+
+Schedules and queued tasks name these functions by dotted path (``hub.sync.tasks.sync_task``,
+stored in the database by :mod:`hub.sync.village.scheduling` and the admin's button): they stay
+here, at the app's conventional ``tasks.py``, so every stored path keeps resolving.
+"""
 
 import logging
 
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+from . import blobs
+from .core.identity import NodeNotConfigured
+from .upstream.services import nonces_forget
+from .village.run import NotConfigured, sync_run
 
-SCHEDULE_NAME = "balai-sync"
-SOON_NAME = "balai-sync-soon"
-HOUSEKEEPING_NAME = "balai-sync-housekeeping"
+logger = logging.getLogger(__name__)
 
 
 def sync_task(trigger: str = "schedule"):
     """Run a sync if this hub has an upstream pinned; quietly nothing otherwise."""
-    from .client import NotConfigured, sync_run
-    from .identity import NodeNotConfigured
-
     if settings.HUB_ROLE != "village":
         return None
     try:
@@ -29,9 +32,6 @@ def sync_task(trigger: str = "schedule"):
 
 
 def sync_housekeeping_task():
-    from . import blobs
-    from .services import nonces_forget
-
     removed = blobs.cleanup_partials()
     nonces = nonces_forget() if settings.HUB_ROLE == "upstream" else 0
     return {"partials": removed, "nonces": nonces}

@@ -1,6 +1,8 @@
+"""``/sync/v1/``: the upstream's endpoints (:mod:`hub.sync.upstream.views`)."""
+
 from django.urls import path
 
-from . import views
+from .upstream import views
 
 app_name = "sync"
 urlpatterns = [

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 
-from hub.sync.journal import applying
+from hub.sync.core.journal import applying
 from marketplace.models import Bumdes, BumdesStaff, Product, ProductCategory
 from marketplace.services import LineWanted, order_place
 

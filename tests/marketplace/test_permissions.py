@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from hub.sync.journal import applying
+from hub.sync.core.journal import applying
 from marketplace.models import Bumdes, BumdesStaff, Order, OrderRequest, OrderStatus, Product
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 import hub.urls
 import marketplace.urls
 from hub.core import pagecache
-from hub.sync.journal import applying
+from hub.sync.core.journal import applying
 from hub.sync.models import Node
 from marketplace.models import (
     Bumdes,

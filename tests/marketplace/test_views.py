@@ -110,7 +110,7 @@ def test_category_page_lists_only_that_category(
     client, product_factory, make_image, django_assert_max_num_queries
 ):
     # given
-    from hub.sync.journal import applying
+    from hub.sync.core.journal import applying
     from marketplace.models import ProductCategory
 
     with applying():

@@ -132,7 +132,7 @@ def test_oversized_request_body_is_refused(editor_client):
 @pytest.mark.django_db
 def test_a_notice_from_the_upstream_cannot_be_edited_or_deleted_here(admin_client, village):
     from hub.site.models import Announcement
-    from hub.sync.journal import applying
+    from hub.sync.core.journal import applying
 
     # given an announcement that came down from the province (origin 15)
     notice = Announcement(title="Dari provinsi", origin="15", rev=3)

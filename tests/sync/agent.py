@@ -22,10 +22,10 @@ django.setup()
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from hub.sync import client  # noqa: E402
 from hub.sync.models import SyncState, Tombstone  # noqa: E402
 from hub.sync.registry import all_specs, spec_for  # noqa: E402
-from hub.sync.wire import content_hash, record_to_wire  # noqa: E402
+from hub.sync.village import run as client  # noqa: E402
+from hub.sync.wire.codec import content_hash, record_to_wire  # noqa: E402
 
 
 def _image(seed: int, size: int = 64):

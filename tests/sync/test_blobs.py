@@ -17,13 +17,11 @@ from hub.sync.blobs import (
     HashMismatch,
     OffsetMismatch,
     PartialBusy,
-    RangeNotSatisfiable,
     blob_name,
-    blob_response,
     blob_store,
-    parse_range,
     validate_sha256,
 )
+from hub.sync.blobs.http import RangeNotSatisfiable, blob_response, parse_range
 
 DATA = bytes(range(256)) * 20  # 5120 bytes: many reads at the 1000-byte chunk set below
 DATA_SHA = hashlib.sha256(DATA).hexdigest()

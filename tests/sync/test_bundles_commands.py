@@ -35,7 +35,7 @@ from .nodes import (
 pytestmark = pytest.mark.e2e
 
 DEAD_LINK = "http://127.0.0.1:9"  # the discard port: nothing listens there
-SERVICES = "from hub.sync.services import village_enroll, village_revoke\n"
+SERVICES = "from hub.sync.upstream.enrollment import village_enroll, village_revoke\n"
 
 IMAGES_ATTACHED = (
     "from hub.site.models import Announcement\n"
@@ -80,7 +80,7 @@ class OfflineVillage:
             "exec",
             code=(
                 "from hub.site.services import village_identity_set\n"
-                "from hub.sync import keys\n"
+                "from hub.sync.wire import keys\n"
                 f"village_identity_set(code={code!r})\n"
                 "key, _ = keys.node_key_create()\n"
                 "result = keys.public_key_text(key.public_key())"
@@ -95,7 +95,7 @@ class OfflineVillage:
         self.agent(
             "exec",
             code=(
-                "from hub.sync.services import upstream_set\n"
+                "from hub.sync.village.pinning import upstream_set\n"
                 f"upstream_set(url={DEAD_LINK!r}, public_key={upstream.public_key!r}, "
                 f"code={UPSTREAM_CODE!r})"
             ),
@@ -179,7 +179,7 @@ def export_in_agent(agent: Agent, path: Path, **options) -> dict:
     return agent(
         "exec",
         code=(
-            "from hub.sync.bundles import bundle_export\n"
+            "from hub.sync.bundles.exchange import bundle_export\n"
             f"result = bundle_export(path={str(path)!r}, **{options!r})"
         ),
     )["result"]
@@ -356,8 +356,8 @@ def test_bundle_signed_with_another_villages_key_is_refused(hubs):
         "exec",
         code=(
             "import uuid\n"
-            "from hub.sync.bundle import write_bundle\n"
-            "from hub.sync.wire import dumps, encode_page\n"
+            "from hub.sync.bundles.container import write_bundle\n"
+            "from hub.sync.wire.codec import dumps, encode_page\n"
             "item = {'m': 'site.announcement', 'id': str(uuid.uuid4()), 'o': '15', 'r': 1,\n"
             "        'v': 1, 'f': {'title': 'palsu', 'body': '<p>palsu</p>'}}\n"
             "page = encode_page({'page': {'after': 0, 'to': 1}}, [dumps(item)])\n"

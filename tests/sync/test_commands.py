@@ -6,8 +6,8 @@ import stat
 import pytest
 from django.core.management import CommandError, call_command
 
-from hub.sync import keys
 from hub.sync.models import Node, SyncRun, SyncState
+from hub.sync.wire import keys
 
 
 def run(*args) -> str:

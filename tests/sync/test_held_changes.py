@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from hub.sync.apply import changes_apply, dependency_rank
-from hub.sync.journal import applying
+from hub.sync.changes.apply import changes_apply, dependency_rank
+from hub.sync.core.journal import applying
 from hub.sync.models import HeldChange
 from hub.sync.registry import spec_for
-from hub.sync.wire import record_to_wire
+from hub.sync.wire.codec import record_to_wire
 from marketplace.models import Bumdes, Order, OrderLine, Product
 
 OTHER = "1503012022"

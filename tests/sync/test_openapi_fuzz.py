@@ -43,11 +43,14 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from hub.site.models import Announcement
-from hub.sync import blobs, keys, services, wire
+from hub.sync import blobs
 from hub.sync import urls as sync_urls
-from hub.sync.apply import changes_apply
+from hub.sync.changes.apply import changes_apply
 from hub.sync.registry import all_specs
-from hub.sync.signing import (
+from hub.sync.upstream import enrollment
+from hub.sync.wire import codec as wire
+from hub.sync.wire import keys
+from hub.sync.wire.signing import (
     HEADER_SERVER_TIME,
     HEADER_SIGNATURE,
     answer_message,
@@ -256,9 +259,13 @@ def upstream_app(settings, tmp_path, db) -> Upstream:
     upstream_key, _created = keys.node_key_create()
     village_key = Ed25519PrivateKey.generate()
     revoked_key = Ed25519PrivateKey.generate()
-    services.village_enroll(code=VILLAGE, public_key=keys.public_key_text(village_key.public_key()))
-    services.village_enroll(code=REVOKED, public_key=keys.public_key_text(revoked_key.public_key()))
-    services.village_revoke(code=REVOKED)
+    enrollment.village_enroll(
+        code=VILLAGE, public_key=keys.public_key_text(village_key.public_key())
+    )
+    enrollment.village_enroll(
+        code=REVOKED, public_key=keys.public_key_text(revoked_key.public_key())
+    )
+    enrollment.village_revoke(code=REVOKED)
     blobs.put_stream(io.BytesIO(TEXT_BLOB))
     blobs.put_stream(io.BytesIO(IMAGE_BLOB))
     (tmp_path / "blobs-partial").mkdir(exist_ok=True)

@@ -15,7 +15,8 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from hub.sync import keys, signing, wire
+from hub.sync.wire import codec as wire
+from hub.sync.wire import keys, signing
 
 from .linksim import LinkSim
 from .nodes import UPSTREAM_CODE, VILLAGE_CODES, Agent

@@ -3,11 +3,11 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.sync import keys
-from hub.sync.bundle import BundleWriteError
-from hub.sync.bundles import DOWN, BundleExportError, bundle_export
-from hub.sync.identity import NodeNotConfigured
+from hub.sync.bundles.errors import BundleWriteError
+from hub.sync.bundles.exchange import DOWN, BundleExportError, bundle_export
+from hub.sync.core.identity import NodeNotConfigured
 from hub.sync.management.progress import ProgressLine
+from hub.sync.wire import keys
 
 LABELS = {
     "changes": "perubahan / changes",

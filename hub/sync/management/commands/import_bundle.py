@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.sync.bundle import BundleRefused
-from hub.sync.bundles import bundle_import
-from hub.sync.identity import NodeNotConfigured
+from hub.sync.bundles.exchange import bundle_import
+from hub.sync.core.errors import Refused
+from hub.sync.core.identity import NodeNotConfigured
 from hub.sync.management.progress import ProgressLine
 
 LABELS = {
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         progress = ProgressLine(self.stderr, LABELS)
         try:
             summary = bundle_import(path=path, progress=progress)
-        except BundleRefused as exc:
+        except Refused as exc:
             raise CommandError(
                 f"Bundel ditolak / bundle refused ({exc.code}): {exc.reason}"
             ) from exc

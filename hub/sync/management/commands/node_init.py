@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.sync import keys
+from hub.sync.wire import keys
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.sync.client import SyncError, sync_run
-from hub.sync.identity import NodeNotConfigured
+from hub.sync.core.identity import NodeNotConfigured
+from hub.sync.village.run import SyncError, sync_run
 
 
 class Command(BaseCommand):

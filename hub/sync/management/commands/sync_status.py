@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from hub.sync.selectors import sync_overview
+from hub.sync.admin.selectors import sync_overview
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.sync import keys
-from hub.sync.services import EnrollmentError, village_enroll
+from hub.sync.upstream.enrollment import EnrollmentError, village_enroll
+from hub.sync.wire import keys
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.sync.services import EnrollmentError, village_revoke
+from hub.sync.upstream.enrollment import EnrollmentError, village_revoke
 
 
 class Command(BaseCommand):

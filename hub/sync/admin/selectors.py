@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.db.models import Count, Sum
 
-from .identity import local_node_code
-from .models import BlobNeed, BlobUpload, HeldChange, JournalEntry, Node, SyncRun, SyncState
+from ..changes.feed import backlog_figures
+from ..core.identity import local_node_code
+from ..models import BlobNeed, HeldChange, JournalEntry, Node, SyncRun, SyncState
+from ..village.budget import month_bytes
 
 
 def link_state(state: SyncState) -> str:
@@ -17,21 +19,7 @@ def link_state(state: SyncState) -> str:
     return "up"
 
 
-def backlog_figures(me: str, after: int) -> dict:
-    rows = JournalEntry.objects.filter(origin=me, seq__gt=after)
-    figures = rows.aggregate(n=Count("seq"))
-    records = rows.values("model", "uid").distinct().count() if figures["n"] else 0
-    uploads = BlobUpload.objects.aggregate(n=Count("id"), size=Sum("size"))
-    return {
-        "records": records,
-        "blobs": uploads["n"] or 0,
-        "blob_bytes": uploads["size"] or 0,
-    }
-
-
 def sync_overview(runs: int = 10) -> dict:
-    from .client import month_bytes
-
     me = local_node_code()
     overview = {"role": settings.HUB_ROLE, "node": me or "—"}
     if settings.HUB_ROLE == "upstream":

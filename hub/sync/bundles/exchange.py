@@ -9,31 +9,33 @@ A bundle goes one of two ways, written in its signed ``meta``:
   their files and every file still waiting to be uploaded (big media that waits for the quota
   is exactly what a technician's USB stick is good for).
 
-Importing verifies the whole file first (:func:`hub.sync.bundle.open_bundle`), then stores the
-blobs, then applies each page through :func:`hub.sync.apply.changes_apply`, the code the network
+Importing verifies the whole file first (:func:`.container.open_bundle`), then stores the blobs,
+then applies each page through :func:`hub.sync.changes.apply.changes_apply`, the code the network
 path uses, so a bundle can do nothing a signed push or pull could not. A village trusts only its
 pinned upstream; the upstream trusts only enrolled, non-revoked villages. Records carry revs, so
 importing a bundle twice, or getting the same changes again over the link, changes nothing.
 
-The container (tar layout, signature, limits) is :mod:`hub.sync.bundle`.
+The container (tar layout, signature, limits) is :mod:`.container`.
 """
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
 
-from . import blobs
-from .apply import blob_arrived, changes_apply
-from .bundle import BundleRefused, CorruptPage, open_bundle, write_bundle
-from .client import _ingest_upload_refs, adopt_unowned
-from .feed import feed_page, ingest_refs, push_batch, scope_page
-from .identity import REGION_CODE_RE, VILLAGE_CODE_RE, require_node_code
-from .models import BlobUpload, Node, SyncState
-from .wire import WireError, decode_page, encode_page
+from .. import blobs
+from ..blobs.streams import CountingStream
+from ..changes.apply import blob_arrived, changes_apply
+from ..changes.feed import feed_page, ingest_refs, ingest_upload_refs, push_batch, scope_page
+from ..core.identity import REGION_CODE_RE, VILLAGE_CODE_RE, require_node_code
+from ..core.journal import adopt_unowned
+from ..models import BlobUpload, Node, SyncState
+from ..wire.codec import WireError, decode_page, encode_page
+from ..wire.errors import CorruptPage
+from .container import open_bundle, write_bundle
+from .errors import BundleRefused
 
 logger = logging.getLogger(__name__)
 
@@ -109,28 +111,6 @@ def _collect(next_page, *, after: int, progress: Progress | None) -> _Collected:
         collected.to = cursor = page.to
         if not page.more:
             return collected
-
-
-class _CountingStream:
-    """A blob stream that reports the bytes read through it (and closes what it wraps)."""
-
-    def __init__(self, stream: BinaryIO, report: Callable[[int], None]):
-        self.stream = stream
-        self.report = report
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.stream.read(n)
-        self.report(len(data))
-        return data
-
-    def close(self) -> None:
-        self.stream.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 class _ByteProgress:
@@ -221,7 +201,7 @@ def bundle_export(
         # Into the blob store and onto the upload queue, as a push does: the link will still
         # offer them later, and an upstream that already got them from this bundle says so at
         # no cost.
-        _ingest_upload_refs(collected.refs)
+        ingest_upload_refs(collected.refs)
         # and every file still queued for upload, records acknowledged or not: big media waits
         # for the quota and the bulk window, and a stick is how it can travel sooner
         pending = list(
@@ -240,7 +220,7 @@ def bundle_export(
     written = _ByteProgress("blobs", sum(sizes.values()), progress if sizes else None)
 
     def opener(sha):
-        return lambda: _CountingStream(blobs.open_blob(sha), written)
+        return lambda: CountingStream(blobs.open_blob(sha), written)
 
     manifest = write_bundle(
         path,
@@ -398,7 +378,8 @@ def _upstream_checkpoint(meta: dict, signer: str) -> dict:
 def bundle_import(*, path, progress: Progress | None = None) -> dict:
     """Verify the bundle at ``path``, then store its blobs and apply its changes; the summary.
 
-    Raises ``BundleRefused`` for a file this hub does not trust or cannot read in full, before
+    Raises :class:`~hub.sync.core.errors.Refused` (a ``BundleRefused``, a ``CorruptPage``, a
+    ``HashMismatch``) for a file this hub does not trust or cannot read in full, before
     anything is applied (only a file rewritten on disk during the import can stop it part-way:
     each page is applied in its own transaction, and importing a good copy finishes the job).
     Single records the sender may not write are refused and counted, as over the link, without
@@ -427,7 +408,7 @@ def bundle_import(*, path, progress: Progress | None = None) -> dict:
         for sha in new:
             with bundle.open_blob(sha) as stream:
                 try:
-                    blobs.put_stream(_CountingStream(stream, stored), expected_sha=sha)
+                    blobs.put_stream(CountingStream(stream, stored), expected_sha=sha)
                 except blobs.BlobError as exc:
                     raise BundleRefused(f"blob {sha} cannot be stored here: {exc}") from exc
 

@@ -7,7 +7,8 @@ directories small on a Pi's SD card), so the upstream can swap in an S3-compatib
 
 Transfers over the satellite link are cut often, so they resume:
 
-* download: :func:`blob_response` answers HTTP ``Range`` requests (one range per request);
+* download: :func:`hub.sync.blobs.http.blob_response` answers HTTP ``Range`` requests (one
+  range per request);
 * upload: :meth:`BlobStore.partial_append` appends at an explicit offset to a partial file in
   ``SYNC_BLOB_PARTIAL_DIR`` (``<sha>.part``, local disk, because the storage API cannot append),
   and :meth:`BlobStore.partial_finish` verifies the hash before the blob becomes visible.
@@ -33,12 +34,9 @@ from typing import Protocol
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.http import (
-    HttpResponse,
-    HttpResponseNotAllowed,
-    HttpResponseNotFound,
-    StreamingHttpResponse,
-)
+
+from ..core.errors import HashMismatch
+from ..core.files import fsync_dir
 
 READ_BYTES = 64 * 1024
 PARTIAL_SUFFIX = ".part"
@@ -48,7 +46,6 @@ TEMP_PREFIX = "tmp-"
 TEMP_MAX_AGE = 3600
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_RANGE_RE = re.compile(r"([0-9]{0,19})-([0-9]{0,19})")
 
 
 class BlobError(ValueError):
@@ -63,15 +60,6 @@ class BlobTooLarge(BlobError):
     """More bytes than allowed: the caller's limit, the announced total or SYNC_BLOB_MAX_BYTES."""
 
 
-class HashMismatch(BlobError):
-    """The bytes do not hash to the sha they were announced as."""
-
-    def __init__(self, expected: str, actual: str):
-        super().__init__(f"SHA-256 mismatch: expected {expected}, got {actual}")
-        self.expected = expected
-        self.actual = actual
-
-
 class OffsetMismatch(BlobError):
     """An append at an offset other than the partial's size; ``offset`` is where to resume."""
 
@@ -83,10 +71,6 @@ class OffsetMismatch(BlobError):
 class PartialBusy(BlobError):
     """Another request is writing or finishing this partial (e.g. a retry while the cut
     request's worker still reads): the caller retries later."""
-
-
-class RangeNotSatisfiable(BlobError):
-    """A Range header that cannot be served: answer 416."""
 
 
 class Readable(Protocol):
@@ -109,7 +93,7 @@ def blob_name(sha: str) -> str:
     return f"{sha[:2]}/{sha[2:4]}/{sha}"
 
 
-def _read_bytes() -> int:
+def read_bytes() -> int:
     return max(1, min(READ_BYTES, settings.SYNC_BLOB_CHUNK_BYTES))
 
 
@@ -119,20 +103,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _fsync_dir(path: str | Path) -> None:
-    # A rename is only durable once its directory is: a power cut must not lose a stored blob.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _hash_fd(fd: int) -> tuple[str, int]:
     hasher = hashlib.sha256()
     size = 0
     os.lseek(fd, 0, os.SEEK_SET)
-    while data := os.read(fd, _read_bytes()):
+    while data := os.read(fd, read_bytes()):
         hasher.update(data)
         size += len(data)
     return hasher.hexdigest(), size
@@ -213,7 +188,7 @@ class BlobStore:
             size = 0
             try:
                 # One byte more than allowed is enough to know the stream is too long.
-                while data := stream.read(min(_read_bytes(), limit - size + 1)):
+                while data := stream.read(min(read_bytes(), limit - size + 1)):
                     size += len(data)
                     if size > limit:
                         raise BlobTooLarge(f"blob larger than {limit} bytes")
@@ -224,7 +199,7 @@ class BlobStore:
                 os.close(fd)
             sha = hasher.hexdigest()
             if expected_sha is not None and sha != expected_sha:
-                raise HashMismatch(expected_sha, sha)
+                raise HashMismatch(expected=expected_sha, actual=sha)
             self._commit(tmp_path, sha)
         except BaseException:
             tmp_path.unlink(missing_ok=True)
@@ -258,7 +233,7 @@ class BlobStore:
             if size > limit:
                 raise BlobTooLarge(f"blob larger than {limit} bytes")
             if expected_sha is not None and sha != expected_sha:
-                raise HashMismatch(expected_sha, sha)
+                raise HashMismatch(expected=expected_sha, actual=sha)
             if self.has(sha):
                 return sha, size
             dest = self._local_path(blob_name(sha))
@@ -270,7 +245,7 @@ class BlobStore:
             except OSError:
                 pass  # another filesystem or no hard links there: copy below
             else:
-                _fsync_dir(os.path.dirname(dest))
+                fsync_dir(os.path.dirname(dest))
                 return sha, size
             expected_sha = sha  # the copy must still be what was hashed
         with open(path, "rb") as file:
@@ -325,7 +300,7 @@ class BlobStore:
             try:
                 while True:
                     try:
-                        data = stream.read(min(_read_bytes(), room - written + 1))
+                        data = stream.read(min(read_bytes(), room - written + 1))
                     except OSError:
                         break  # the connection was cut: keep what arrived
                     if not data:
@@ -358,7 +333,7 @@ class BlobStore:
             actual, size = _hash_fd(fd)
             if actual != sha:
                 path.unlink()
-                raise HashMismatch(sha, actual)
+                raise HashMismatch(expected=sha, actual=actual)
             # Still holding the lock: no append can slip in while the file moves.
             self._commit(path, sha)
         finally:
@@ -481,7 +456,7 @@ class BlobStore:
                 raise
             self._copy_into(src, dest)
             src.unlink()
-        _fsync_dir(directory)
+        fsync_dir(directory)
 
     @staticmethod
     def _copy_into(src: Path, dest: str) -> None:
@@ -490,7 +465,7 @@ class BlobStore:
         try:
             fd_out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
             try:
-                while data := os.read(fd_in, _read_bytes()):
+                while data := os.read(fd_in, read_bytes()):
                     _write_all(fd_out, data)
                 os.fsync(fd_out)
             finally:
@@ -507,170 +482,3 @@ class BlobStore:
 def blob_store() -> BlobStore:
     """The hub's blob store (``STORAGES["sync_blobs"]`` and ``SYNC_BLOB_PARTIAL_DIR``)."""
     return BlobStore(storages["sync_blobs"], settings.SYNC_BLOB_PARTIAL_DIR)
-
-
-# HTTP.
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """The byte range ``(first, last)``, both inclusive, that ``header`` asks of ``size`` bytes.
-
-    None when there is no Range header, or its unit is not ``bytes`` (RFC 9110 §14.2: ignored).
-    ``bytes=START-END`` (END clamped to the last byte), ``bytes=START-`` and ``bytes=-SUFFIX``
-    are served. RangeNotSatisfiable (answer 416) for a malformed bytes range, one starting at
-    or after the end, ``bytes=5-2``, a zero suffix, any range of an empty blob, and for
-    several ranges: our clients resume with one range, and a multipart answer would only
-    cost the link more (RFC 9110 §15.5.17 allows refusing them).
-    """
-    if header is None or not header.strip():
-        return None
-    unit, equals, spec = header.partition("=")
-    if not equals:
-        raise RangeNotSatisfiable(f"malformed Range header: {header!r:.80}")
-    if unit.strip().lower() != "bytes":
-        return None
-    spec = spec.strip()
-    if "," in spec:
-        raise RangeNotSatisfiable("only one range per request is served")
-    match = _RANGE_RE.fullmatch(spec)
-    if not match or match.group(1) == match.group(2) == "":
-        raise RangeNotSatisfiable(f"malformed Range header: {header!r:.80}")
-    first_text, last_text = match.groups()
-    if first_text == "":
-        suffix = int(last_text)
-        if suffix == 0 or size == 0:
-            raise RangeNotSatisfiable(f"bytes=-{suffix} of {size} bytes")
-        return max(0, size - suffix), size - 1
-    first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first or first >= size:
-        raise RangeNotSatisfiable(f"bytes={first_text}-{last_text} of {size} bytes")
-    return first, min(last, size - 1)
-
-
-class _FileRange:
-    """Iterates over ``length`` bytes of ``file`` from ``first`` in bounded reads.
-
-    Django calls ``close()`` when the response is done or the client went away, which closes
-    the file; the file is opened before the response so a vanished blob is still a 404.
-    """
-
-    def __init__(self, file, first: int, length: int):
-        self.file = file
-        self.first = first
-        self.length = length
-
-    def __iter__(self):
-        self.file.seek(self.first)
-        remaining = self.length
-        while remaining > 0:
-            data = self.file.read(min(_read_bytes(), remaining))
-            if not data:
-                break
-            remaining -= len(data)
-            yield data
-
-    def close(self):
-        self.file.close()
-
-
-def blob_response(request, sha: str) -> HttpResponse:
-    """Serve blob ``sha`` for GET or HEAD, with HTTP Range so cut downloads resume.
-
-    404 when the sha is invalid or missing; 200 with the whole blob, or 206 with one range;
-    416 with ``Content-Range: bytes */SIZE`` when the range cannot be served. An ``If-Range``
-    other than the blob's ETag means "send it all" (RFC 9110 §13.1.5); a blob never changes, so
-    that only happens with a foreign validator. HEAD gets GET's headers, ranges included.
-    The body is a streaming response, which also keeps the anonymous page cache away from it.
-    """
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    store = blob_store()
-    try:
-        size = store.size(sha)
-    except BlobError:
-        size = None
-    if size is None:
-        return _not_found()
-    etag = f'"{sha}"'
-    range_header = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if if_range is not None and if_range.strip() != etag:
-        range_header = None
-    try:
-        byte_range = parse_range(range_header, size)
-    except RangeNotSatisfiable:
-        response = HttpResponse(status=416, content_type="text/plain")
-        response.headers["Content-Range"] = f"bytes */{size}"
-        response.headers["Accept-Ranges"] = "bytes"
-        return response
-    first, last = byte_range or (0, size - 1)
-    length = last - first + 1
-    if request.method == "HEAD":
-        body = ()
-    else:
-        try:
-            body = _FileRange(store.open(sha), first, length)
-        except BlobNotFound:
-            return _not_found()  # deleted since size() was read
-    response = StreamingHttpResponse(
-        body, status=206 if byte_range else 200, content_type="application/octet-stream"
-    )
-    if byte_range:
-        response.headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    response.headers["Content-Length"] = str(length)
-    response.headers["Accept-Ranges"] = "bytes"
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
-
-
-def _not_found() -> HttpResponse:
-    # A blob missing now may arrive with the next sync: no one may cache its absence.
-    response = HttpResponseNotFound(b"blob not found", content_type="text/plain")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-# Module-level shortcuts to the configured store: what the rest of the engine calls.
-def has(sha: str) -> bool:
-    return blob_store().has(sha)
-
-
-def size(sha: str) -> int | None:
-    return blob_store().size(sha)
-
-
-def open_blob(sha: str):
-    return blob_store().open(sha)
-
-
-def put_stream(stream, *, expected_sha=None, max_bytes=None):
-    return blob_store().put_stream(stream, expected_sha=expected_sha, max_bytes=max_bytes)
-
-
-def put_path(path, *, expected_sha=None, max_bytes=None):
-    return blob_store().put_path(path, expected_sha=expected_sha, max_bytes=max_bytes)
-
-
-def partial_offset(sha: str) -> int:
-    return blob_store().partial_offset(sha)
-
-
-def partial_append(sha: str, *, offset: int, stream, total_size: int, max_chunk=None) -> int:
-    return blob_store().partial_append(
-        sha, offset=offset, stream=stream, total_size=total_size, max_chunk=max_chunk
-    )
-
-
-def partial_finish(sha: str) -> int:
-    return blob_store().partial_finish(sha)
-
-
-def partial_discard(sha: str) -> None:
-    """Forget what arrived of ``sha`` (the other side could not resume it)."""
-    blob_store()._partial_path(sha).unlink(missing_ok=True)
-
-
-def cleanup_partials(max_age: int | None = None) -> int:
-    return blob_store().cleanup_partials(max_age)

@@ -16,15 +16,13 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .registry import SyncSpec
+from ..core.specs import SyncSpec
+from .compression import compress_page, decompress_page
+from .errors import CorruptPage, DecompressionBomb, WireError
 
 JSON_TYPES = (bool, int, float, str, dict, list)
 # a page or batch may not inflate beyond this, whatever its compressed size
 MAX_DECOMPRESSED = 64 * 1024 * 1024
-
-
-class WireError(ValueError):
-    """Malformed sync data: refused with this message."""
 
 
 def dumps(value) -> bytes:
@@ -83,19 +81,15 @@ def content_hash(item: dict) -> str:
 
 
 def compress(data: bytes) -> bytes:
-    from .bundle import compress_page
-
     return compress_page(data)
 
 
 def decompress(data: bytes, *, max_output: int = MAX_DECOMPRESSED) -> bytes:
     """Inflate with a hard output limit (a small bomb cannot allocate gigabytes); the same
     checks as bundle pages (truncated frames, trailing bytes, window size)."""
-    from .bundle import BundleRefused, decompress_page
-
     try:
         return decompress_page(data, max_output=max_output)
-    except BundleRefused as exc:
+    except (CorruptPage, DecompressionBomb) as exc:
         raise WireError(f"compressed data refused: {exc.reason}") from exc
 
 

@@ -6,7 +6,10 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from .tasks import HOUSEKEEPING_NAME, SCHEDULE_NAME, SOON_NAME
+# the django-q2 Schedule rows' names; their ``func`` is a dotted path into hub.sync.tasks
+SCHEDULE_NAME = "balai-sync"
+SOON_NAME = "balai-sync-soon"
+HOUSEKEEPING_NAME = "balai-sync-housekeeping"
 
 _last_soon = 0.0
 

@@ -19,11 +19,11 @@ from django.db import DatabaseError, IntegrityError, OperationalError, models, t
 
 from hub.core.tasks_backend import defer_search_index, deferred_index
 
-from . import blobs
-from .journal import applying, journal_locked_batch, local_only
-from .models import BlobNeed, HeldChange, JournalEntry, Tombstone
-from .registry import records_applied, spec_for
-from .wire import WireError, field_from_wire
+from .. import blobs
+from ..core.journal import applying, journal_locked_batch, local_only
+from ..core.specs import records_applied, spec_for
+from ..models import BlobNeed, HeldChange, JournalEntry, Tombstone
+from ..wire.codec import WireError, field_from_wire
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ class ApplyResult:
 MAX_REV = 2**31 - 1
 
 
-class Refused(Exception):
-    pass
+class RecordRefused(Exception):
+    """One change the sender may not make, or that makes no sense: reported, never applied
+    (the rest of the batch goes on)."""
 
 
 class NotYet(Exception):
@@ -79,21 +80,23 @@ def dependency_rank(label: str, _seen: frozenset = frozenset()) -> int:
 def _check_item(item: dict):
     spec = spec_for(str(item.get("m", "")))
     if spec is None:
-        raise Refused("unknown model")
+        raise RecordRefused("unknown model")
     try:
         uid = uuid.UUID(str(item.get("id")))
     except ValueError as exc:
-        raise Refused("bad id") from exc
+        raise RecordRefused("bad id") from exc
     origin, rev = item.get("o"), item.get("r")
     if not isinstance(origin, str) or not origin or len(origin) > 10:
-        raise Refused("bad origin")
+        raise RecordRefused("bad origin")
     if not isinstance(rev, int) or isinstance(rev, bool) or not 1 <= rev <= MAX_REV:
-        raise Refused("bad rev")
+        raise RecordRefused("bad rev")
     version = item.get("v", 1)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise Refused("bad schema version")
+        raise RecordRefused("bad schema version")
     if version > spec.version:
-        raise Refused(f"schema version {item.get('v')} is newer than this hub's {spec.version}")
+        raise RecordRefused(
+            f"schema version {item.get('v')} is newer than this hub's {spec.version}"
+        )
     return spec, uid, origin, rev
 
 
@@ -124,7 +127,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
     )
     if reason:
-        raise Refused(reason)
+        raise RecordRefused(reason)
     model = spec.model
     tomb = Tombstone.objects.filter(model=spec.label, uid=uid).first()
     if tomb is not None and tomb.rev >= rev:
@@ -132,7 +135,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         return
     obj = model._base_manager.filter(pk=uid).first()
     if obj is not None and obj.origin != origin:
-        raise Refused("record has another origin here")
+        raise RecordRefused("record has another origin here")
     if obj is not None and obj.rev >= rev:
         result.skipped += 1
         return
@@ -149,7 +152,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         return
     fields = item.get("f")
     if not isinstance(fields, dict):
-        raise Refused("no fields")
+        raise RecordRefused("no fields")
     if obj is None:
         obj = model(pk=uid)
     _fill(obj, spec, fields, origin, rev)
@@ -160,13 +163,15 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
     pending = []
     refs = item.get("b") or {}
     if not isinstance(refs, dict):
-        raise Refused("b is not an object")
+        raise RecordRefused("b is not an object")
     for name, adapter in spec.files.items():
         ref = refs.get(name)
         if ref is not None:
             size = ref.get("size", 0) if isinstance(ref, dict) else None
             if type(size) is not int or not 0 <= size <= settings.SYNC_BLOB_MAX_BYTES:
-                raise Refused(f"{name}: a file is {{sha256, size, meta}} with a size in range")
+                raise RecordRefused(
+                    f"{name}: a file is {{sha256, size, meta}} with a size in range"
+                )
             sha = blobs.validate_sha256(str(ref.get("sha256", "")))
             if blobs.has(sha):
                 with blobs.open_blob(sha) as handle:
@@ -180,7 +185,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         with applying():
             obj.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise Refused(f"invalid: {exc.messages[:3]}") from exc
+        raise RecordRefused(f"invalid: {exc.messages[:3]}") from exc
     with applying():
         obj.save()
     BlobNeed.objects.filter(model=spec.label, uid=uid).exclude(
@@ -251,8 +256,8 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
                 sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
             )
             if reason:
-                raise Refused(reason)
-        except Refused as exc:
+                raise RecordRefused(reason)
+        except RecordRefused as exc:
             _refuse(result, item, exc)
             continue
         refs = item.get("b") or {}
@@ -338,7 +343,7 @@ def _apply_one(item, *, sender, me, sender_is_upstream, result) -> bool:
             )
     except NotYet as exc:
         return _hold(item, sender=sender, sender_is_upstream=sender_is_upstream, reason=exc)
-    except (Refused, WireError, blobs.BlobError) as exc:
+    except (RecordRefused, WireError, blobs.BlobError) as exc:
         _refuse(result, item, exc)
     except OperationalError:
         raise  # locked, deadlocked, disk full: not the record's fault; the batch comes again

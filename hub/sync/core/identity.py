@@ -11,6 +11,10 @@ class NodeNotConfigured(Exception):
     pass
 
 
+class EnrollmentError(ValueError):
+    """A village code, an upstream URL or code, or a public key that is not one."""
+
+
 def local_role() -> str:
     return settings.HUB_ROLE
 

@@ -1,17 +1,18 @@
 """Reading the journal: push batches (a village's own changes) and feed pages (the upstream's
-changes for one village), coalesced to the latest version of each record and bounded in bytes."""
+changes for one village), coalesced to the latest version of each record and bounded in bytes;
+the files those changes refer to, and how many changes still wait to go up."""
 
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 
-from . import blobs
-from .identity import audience_prefixes
-from .models import JournalEntry, Tombstone
-from .registry import spec_for
-from .wire import dumps, record_to_wire, tombstone_to_wire
+from .. import blobs
+from ..core.identity import audience_prefixes
+from ..core.specs import spec_for
+from ..models import BlobUpload, JournalEntry, Tombstone
+from ..wire.codec import dumps, record_to_wire, tombstone_to_wire
 
 CHUNK = 500
 logger = logging.getLogger(__name__)
@@ -133,8 +134,6 @@ def ingest_refs(refs: list[dict]) -> list[dict]:
     """Make sure the files behind these blob refs are in the blob store (hard-linked or copied
     from where the domain keeps them), so the other side can fetch them by hash. Returns the
     refs whose blob is now in the store."""
-    from .registry import spec_for
-
     stored = []
     for ref in refs:
         sha = ref.get("sha256")
@@ -148,8 +147,30 @@ def ingest_refs(refs: list[dict]) -> list[dict]:
             try:
                 with spec.files[ref["field"]].open(obj, ref["field"]) as handle:
                     blobs.put_stream(handle, expected_sha=sha)
-            except (OSError, blobs.BlobError) as exc:
+            except (OSError, blobs.BlobError, blobs.HashMismatch) as exc:
                 logger.warning("sync: file of %s %s unreadable: %s", ref["model"], ref["uid"], exc)
                 continue
         stored.append(ref)
     return stored
+
+
+def ingest_upload_refs(refs: list[dict]) -> None:
+    """Copy the files of pushed records into the blob store and queue them for upload."""
+    for ref in ingest_refs(refs):
+        BlobUpload.objects.get_or_create(
+            sha256=ref["sha256"],
+            defaults={"size": int(ref.get("size") or 0), "priority": ref.get("priority", 5)},
+        )
+
+
+def backlog_figures(me: str, after: int) -> dict:
+    """What still waits to go up: our records changed after ``after`` and the queued files."""
+    rows = JournalEntry.objects.filter(origin=me, seq__gt=after)
+    figures = rows.aggregate(n=Count("seq"))
+    records = rows.values("model", "uid").distinct().count() if figures["n"] else 0
+    uploads = BlobUpload.objects.aggregate(n=Count("id"), size=Sum("size"))
+    return {
+        "records": records,
+        "blobs": uploads["n"] or 0,
+        "blob_bytes": uploads["size"] or 0,
+    }

@@ -12,11 +12,18 @@ import contextlib
 import threading
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 
+from ..models import JournalEntry, Tombstone
 from .identity import local_node_code
-from .registry import spec_for
+from .specs import all_specs, spec_for
 
 _state = threading.local()
+
+# Sent after the commit of a local change to a synced record (not of a change applied from
+# another node). The village asks for a sync soon (``hub.sync.signal_handlers``): the journal
+# itself sends nothing, so it needs no part of the engine above it.
+local_change_committed = Signal()
 
 # pg_advisory_xact_lock key: journal appends on PostgreSQL commit in seq order
 JOURNAL_LOCK_KEY = 0x42A1A1
@@ -27,21 +34,30 @@ class NotOrigin(PermissionError):
 
 
 @contextlib.contextmanager
-def _mode_set(mode: str):
-    previous = getattr(_state, "mode", None)
-    _state.mode = mode
+def _state_set(name: str, value):
+    """Set one of this thread's journal states for the block, then put back the previous."""
+    previous = getattr(_state, name, None)
+    setattr(_state, name, value)
     try:
         yield
     finally:
-        _state.mode = previous
+        setattr(_state, name, previous)
 
 
 def applying():
-    return _mode_set("apply")
+    return _state_set("mode", "apply")
+
+
+def received_from_origin():
+    """Write records of another origin here as if they had just arrived from it: the ``origin``
+    and ``rev`` given are kept and the journal row is written, exactly as when a change from the
+    network or a bundle is applied. For demo data and fixtures of upstream-owned records only;
+    an edit by hand must never use it (only the origin changes a record)."""
+    return applying()
 
 
 def local_only():
-    return _mode_set("local")
+    return _state_set("mode", "local")
 
 
 def is_applying() -> bool:
@@ -63,17 +79,11 @@ def journal_lock() -> None:
 def journal_locked_batch():
     """Take the journal lock once for a whole batch (inside the batch's transaction)."""
     journal_lock()
-    previous = getattr(_state, "locked", False)
-    _state.locked = True
-    try:
+    with _state_set("locked", True):
         yield
-    finally:
-        _state.locked = previous
 
 
 def journal_append(obj, spec, rev: int) -> None:
-    from .models import JournalEntry
-
     journal_lock()
     JournalEntry.objects.create(
         model=spec.label,
@@ -107,19 +117,15 @@ def record_save(obj, base_save, args, kwargs) -> None:
         base_save(*args, **kwargs)
         journal_append(obj, spec, obj.rev)
         if mode is None:
-            transaction.on_commit(_sync_soon)
+            transaction.on_commit(_local_change_committed)
 
 
-def _sync_soon():
-    from .scheduling import sync_soon
-
-    sync_soon()
+def _local_change_committed():
+    local_change_committed.send(sender=JournalEntry)
 
 
 def record_deleted(obj) -> None:
     """post_delete of a synced record (runs inside Django's deletion transaction)."""
-    from .models import Tombstone
-
     spec = spec_for(type(obj))
     mode = _mode()
     if spec is None or mode == "local":
@@ -130,10 +136,21 @@ def record_deleted(obj) -> None:
             raise NotOrigin(f"{spec.label} {obj.pk} belongs to {obj.origin}; it cannot be deleted")
         obj.origin = obj.origin or me
         obj.rev = (obj.rev or 0) + 1
-        transaction.on_commit(_sync_soon)
+        transaction.on_commit(_local_change_committed)
     Tombstone.objects.update_or_create(
         model=spec.label,
         uid=obj.pk,
         defaults={"origin": obj.origin, "rev": obj.rev},
     )
     journal_append(obj, spec, obj.rev)
+
+
+def adopt_unowned() -> int:
+    """Records made before this hub had a village code (or before the engine existed) have no
+    origin and no journal row: a local save gives them both, once."""
+    adopted = 0
+    for spec in all_specs():
+        for obj in spec.model._base_manager.filter(origin=""):
+            obj.save()
+            adopted += 1
+    return adopted

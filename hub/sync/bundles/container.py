@@ -33,10 +33,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import zstandard
 from django.conf import settings
 
-from . import keys
+from ..core.errors import HashMismatch
+from ..core.files import fsync_dir
+from ..wire import keys
+from .errors import (
+    BadManifest,
+    BadMemberName,
+    BadSignature,
+    BlobNameMismatch,
+    BundleRefused,
+    BundleWriteError,
+    DuplicateMember,
+    MemberMismatch,
+    NotABundle,
+    TooLarge,
+    Truncated,
+    UnknownSigner,
+    UnsafeMember,
+    WrongSigner,
+)
 
 FORMAT = "balai-bundle/1"
 MANIFEST_NAME = "manifest.json"
@@ -49,100 +66,12 @@ MiB = 1024 * 1024
 GiB = 1024 * MiB
 # an Ed25519 signature is 86 characters of base64url; anything much longer is not one
 SIGNATURE_MAX_BYTES = 1024
-PAGE_MAX_OUTPUT = 64 * MiB
-ZSTD_LEVEL = 10
-# Level 10 uses at most a 4 MiB window; refusing bigger ones bounds the decoder's memory on a Pi.
-ZSTD_MAX_WINDOW = 16 * MiB
-# Compressed input fed to the decoder per call: zstd inflates at most ~32768x (an RLE block),
-# so one call yields at most 8 MiB, however hostile the page.
-ZSTD_INPUT_SLICE = 256
 
 BLOCK = 512
 # tarfile pads an archive to a 10 KiB record after the two zero blocks that end it
 END_MAX_BYTES = 2 * BLOCK + tarfile.RECORDSIZE
 READ_CHUNK = MiB
 REGULAR_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
-
-
-class BundleRefused(Exception):
-    """A file this hub will not use, with the reason in English; nothing in it was applied.
-
-    Subclasses say what is wrong; ``code`` is a stable short name for screens and logs.
-    """
-
-    code = "refused"
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NotABundle(BundleRefused):
-    code = "not_a_bundle"
-
-
-class Truncated(BundleRefused):
-    code = "truncated"
-
-
-class BadManifest(BundleRefused):
-    code = "bad_manifest"
-
-
-class UnknownSigner(BundleRefused):
-    code = "unknown_signer"
-
-
-class WrongSigner(BundleRefused):
-    code = "wrong_signer"
-
-
-class BadSignature(BundleRefused):
-    code = "bad_signature"
-
-
-class UnsafeMember(BundleRefused):
-    """A link, device, directory or anything else that is not a plain file."""
-
-    code = "unsafe_member"
-
-
-class BadMemberName(BundleRefused):
-    code = "bad_member_name"
-
-
-class DuplicateMember(BundleRefused):
-    code = "duplicate_member"
-
-
-class MemberMismatch(BundleRefused):
-    """The members are not exactly those the manifest lists, in its order, with its sizes."""
-
-    code = "member_mismatch"
-
-
-class HashMismatch(BundleRefused):
-    code = "hash_mismatch"
-
-
-class BlobNameMismatch(BundleRefused):
-    code = "blob_name_mismatch"
-
-
-class TooLarge(BundleRefused):
-    code = "too_large"
-
-
-class DecompressionBomb(BundleRefused):
-    code = "decompression_bomb"
-
-
-class CorruptPage(BundleRefused):
-    code = "corrupt_page"
-
-
-class BundleWriteError(Exception):
-    """A bundle could not be written (a blob is not what it claims, a limit is passed)."""
 
 
 @dataclass(frozen=True)
@@ -175,58 +104,6 @@ class Member:
     @property
     def is_page(self) -> bool:
         return self.name.startswith("changes/")
-
-
-# Pages: zstd ------------------------------------------------------------------------------------
-
-
-def compress_page(data: bytes) -> bytes:
-    """One zstd frame with its size and checksum, as ``decompress_page`` expects."""
-    return zstandard.ZstdCompressor(
-        level=ZSTD_LEVEL, write_checksum=True, write_content_size=True
-    ).compress(data)
-
-
-def decompress_page(data: bytes, *, max_output: int = PAGE_MAX_OUTPUT) -> bytes:
-    """Inflate one page, refusing bombs, truncated frames and trailing bytes.
-
-    The input is fed in small slices, so however it was crafted no more than ``max_output``
-    plus one slice's worth (8 MiB) is ever held; a frame that declares a bigger size is refused
-    before anything is inflated.
-    """
-    try:
-        declared = zstandard.frame_content_size(data)
-    except zstandard.ZstdError as exc:
-        raise CorruptPage(f"the page is not zstd data ({exc})") from exc
-    # -1: the frame does not say (a streaming compressor made it); the bounded loop still holds
-    if declared > max_output:
-        raise DecompressionBomb(
-            f"the page declares {declared} bytes once inflated, over the limit of {max_output}"
-        )
-    decoder = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
-    view = memoryview(data)
-    out = bytearray()
-    trailing = 0
-    try:
-        for start in range(0, len(view), ZSTD_INPUT_SLICE):
-            out += decoder.decompress(view[start : start + ZSTD_INPUT_SLICE])
-            if len(out) > max_output:
-                raise DecompressionBomb(
-                    f"the page inflates to more than the limit of {max_output} bytes"
-                )
-            if decoder.eof:
-                rest = max(0, len(view) - start - ZSTD_INPUT_SLICE)
-                trailing = len(decoder.unused_data) + rest
-                break
-    except zstandard.ZstdError as exc:
-        raise CorruptPage(f"the page is damaged zstd data ({exc})") from exc
-    if not decoder.eof:
-        raise CorruptPage("the page's zstd frame is cut short")
-    if trailing:
-        raise CorruptPage(f"{trailing} unexpected bytes follow the page's zstd frame")
-    if declared >= 0 and len(out) != declared:
-        raise CorruptPage(f"the page inflates to {len(out)} bytes but declares {declared}")
-    return bytes(out)
 
 
 # Writing ----------------------------------------------------------------------------------------
@@ -286,17 +163,6 @@ class _CheckedReader:
                 f"not {self.sha256}"
             )
         self.finished = True
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        # some filesystems (vfat on a stick) cannot sync a directory; the file itself is synced
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_bundle(
@@ -384,7 +250,7 @@ def write_bundle(
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
     return manifest
 
 

@@ -1,7 +1,7 @@
 """``/sync/v1/`` on the upstream (docs/sync-protocol.md, docs/sync-openapi.yaml).
 
 Every request is signed by an enrolled village; every answer is signed by the upstream. The
-views parse and check, then call one service (:mod:`hub.sync.services`).
+views parse and check, then call one service (:mod:`.services`).
 """
 
 import functools
@@ -15,9 +15,12 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import blobs, keys, services
-from .models import Node, SeenNonce
-from .signing import (
+from .. import blobs
+from ..blobs.http import blob_response
+from ..models import Node, SeenNonce
+from ..wire import keys
+from ..wire.codec import WireError
+from ..wire.signing import (
     HEADER_NODE,
     HEADER_NONCE,
     HEADER_SERVER_TIME,
@@ -27,7 +30,7 @@ from .signing import (
     body_digest,
     request_message,
 )
-from .wire import WireError
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +170,7 @@ def blobs_missing(request):
 def blob(request, sha256):
     sha = blobs.validate_sha256(sha256)
     if request.method in ("GET", "HEAD"):
-        return blobs.blob_response(request, sha)
+        return blob_response(request, sha)
     try:
         offset = int(request.GET["offset"])
         total = int(request.GET["size"])

@@ -1,6 +1,7 @@
-"""Sync services: enrollment and pinning, the upstream's side of the protocol, bundles.
+"""The upstream's side of the protocol: a village's push, its feed, its blobs.
 
-The village's side of a sync run is :mod:`hub.sync.client`.
+The views (:mod:`.views`) check the signature and call one of these. Enrollment is
+:mod:`.enrollment`; the village's side of a sync run is :mod:`hub.sync.village.run`.
 """
 
 import logging
@@ -10,89 +11,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import blobs, keys
-from .apply import blob_arrived, changes_apply
-from .feed import feed_page, ingest_refs
-from .identity import VILLAGE_CODE_RE, require_node_code
-from .models import Node, SeenNonce, SyncState
-from .wire import WireError, decode_page, encode_page
+from .. import blobs
+from ..changes.apply import blob_arrived, changes_apply
+from ..changes.feed import feed_page, ingest_refs
+from ..core.identity import require_node_code
+from ..models import Node, SeenNonce
+from ..wire.codec import WireError, decode_page, encode_page
 
 logger = logging.getLogger(__name__)
 
 # journal seqs and checkpoints are 64-bit
 MAX_SEQ = 2**63 - 1
 HEARTBEAT_KEYS = {"version", "disk_free", "backlog", "last_errors", "time", "role"}
-
-
-class EnrollmentError(ValueError):
-    pass
-
-
-# --- enrollment and pinning -----------------------------------------------------------------
-
-
-def village_enroll(*, code: str, public_key: str) -> tuple[Node, bool]:
-    """Enroll (or re-key) a village on this upstream. Returns (node, created)."""
-    code = code.strip().replace(".", "")
-    if not VILLAGE_CODE_RE.match(code):
-        raise EnrollmentError(f"{code!r} is not a ten-digit village code")
-    try:
-        keys.parse_public_key(public_key)
-    except keys.KeyError_ as exc:
-        raise EnrollmentError(f"public key: {exc}") from exc
-    with transaction.atomic():
-        node, created = Node.objects.select_for_update().get_or_create(
-            code=code, defaults={"public_key": public_key.strip()}
-        )
-        if not created and (node.public_key != public_key.strip() or node.revoked_at):
-            node.public_key = public_key.strip()
-            node.revoked_at = None
-            node.save(update_fields=["public_key", "revoked_at"])
-    return node, created
-
-
-def village_revoke(*, code: str) -> Node:
-    code = code.strip().replace(".", "")
-    node = Node.objects.filter(code=code).first()
-    if node is None:
-        raise EnrollmentError(f"village {code} is not enrolled")
-    if node.revoked_at is None:
-        node.revoked_at = timezone.now()
-        node.save(update_fields=["revoked_at"])
-    return node
-
-
-def upstream_set(*, url: str, public_key: str, code: str) -> SyncState:
-    """Pin the upstream this village syncs with: its URL, its code and its public key."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import URLValidator
-
-    url = url.strip().rstrip("/")
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError as exc:
-        raise EnrollmentError(f"{url!r} is not an http(s) URL") from exc
-    try:
-        keys.parse_public_key(public_key)
-    except keys.KeyError_ as exc:
-        raise EnrollmentError(f"public key: {exc}") from exc
-    if not (code.isdigit() and len(code) in (2, 4)):
-        raise EnrollmentError("the upstream's code is its region code (2 or 4 digits)")
-    with transaction.atomic():
-        state = SyncState.load()
-        if state.upstream_key and state.upstream_key != public_key.strip():
-            # another upstream: its feed numbers mean nothing here
-            state.pull_cursor = 0
-        state.upstream_url = url
-        state.upstream_key = public_key.strip()
-        state.upstream_code = code
-        state.failures = 0
-        state.next_attempt_at = None
-        state.save()
-    return state
-
-
-# --- the upstream's side --------------------------------------------------------------------
 
 
 def _heartbeat_clean(data) -> dict:

@@ -25,7 +25,7 @@ from django_q.tasks import async_task
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_required
 
-from .models import Node, SyncRun
+from ..models import Node, SyncRun
 from .selectors import sync_overview
 
 VIEW_PERMISSION = "sync.view_syncrun"

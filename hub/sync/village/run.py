@@ -1,0 +1,279 @@
+"""The village's side of a sync run: push, pull, then blobs, over one warm HTTP connection
+(:mod:`.transport`).
+
+A run never trusts an answer it cannot verify: checkpoints move only on answers signed by the
+pinned upstream key and bound to the request's nonce. Anything else (a captive portal's page, a
+proxy's error, a cut) ends the run as failed, with backoff, and nothing is lost: the journal still
+holds every unacknowledged change.
+"""
+
+import contextlib
+import fcntl
+import json
+import logging
+import random
+import shutil
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .. import blobs
+from ..changes.apply import blob_arrived, changes_apply
+from ..changes.feed import backlog_figures, ingest_upload_refs, push_batch
+from ..core.identity import require_node_code
+from ..core.journal import adopt_unowned
+from ..models import BlobNeed, BlobUpload, SyncRun, SyncState
+from ..wire import keys
+from ..wire.codec import WireError, decode_page, encode_page
+from .budget import blob_allowed
+from .transport import (
+    NotAnAnswer,
+    NotConfigured,
+    SyncError,
+    Transport,
+    Upstream,
+    UpstreamRefused,
+)
+
+logger = logging.getLogger(__name__)
+
+VERSION = "1"
+UPLOAD_CHUNK = 256 * 1024
+
+
+@contextlib.contextmanager
+def run_lock():
+    """One sync per hub: the cluster's schedule, ``sync_now`` and a test may race."""
+    path = Path(settings.DATA_DIR) / "sync.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _durable_commit() -> None:
+    """Make every commit so far durable before anything is sent (WAL with synchronous=NORMAL
+    may lose the last commits on a power cut; a record the upstream has seen must not be)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def heartbeat(state: SyncState, me: str) -> dict:
+    errors = list(
+        SyncRun.objects.exclude(error="")
+        .order_by("-started_at")
+        .values_list("error", flat=True)[:3]
+    )
+    return {
+        "version": VERSION,
+        "role": settings.HUB_ROLE,
+        "disk_free": shutil.disk_usage(settings.DATA_DIR).free,
+        "backlog": backlog_figures(me, state.push_seq),
+        "last_errors": errors,
+        "time": int(time.time()),
+    }
+
+
+def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun, me: str) -> bool:
+    page = header.get("page") or {}
+    after, to = page.get("after"), page.get("to")
+    if after != state.pull_cursor or not isinstance(to, int) or to < after:
+        raise NotAnAnswer("feed page does not continue from our cursor")
+    if items or to != state.pull_cursor:
+        with transaction.atomic():
+            result = changes_apply(
+                items, sender=state.upstream_code, me=me, sender_is_upstream=True
+            )
+            state.pull_cursor = to
+            SyncState.objects.filter(pk=1).update(pull_cursor=to)
+        run.records_down += result.applied
+        run.refused += len(result.refused)
+        for refusal in result.refused:
+            logger.warning("sync: refused from upstream: %s", refusal)
+    return bool(page.get("more"))
+
+
+def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
+    """Push every unacknowledged change, pull every page of the feed."""
+    while True:
+        _durable_commit()  # also what was saved while the previous batch was on its way
+        batch = push_batch(me=me, after=state.push_seq, max_bytes=settings.SYNC_BATCH_MAX_BYTES)
+        header = {
+            "batch": {"after": batch.after, "to": batch.to},
+            "cursor": state.pull_cursor,
+            "heartbeat": heartbeat(state, me),
+        }
+        answer = up.request(
+            "POST",
+            "/sync/v1/push",
+            encode_page(header, batch.items),
+            content_type="application/x-ndjson",
+        )
+        try:
+            reply, items = decode_page(answer.data)
+        except WireError as exc:
+            raise NotAnAnswer(f"unreadable answer: {exc}") from exc
+        ack = reply.get("ack") or {}
+        if ack.get("after") != batch.after or ack.get("to") != batch.to:
+            raise NotAnAnswer("acknowledgement is not for this batch")
+        ingest_upload_refs(batch.blob_refs)
+        with transaction.atomic():
+            state.push_seq = batch.to
+            SyncState.objects.filter(pk=1).update(push_seq=batch.to)
+        run.records_up += batch.count
+        run.refused += len(ack.get("refused") or [])
+        for refusal in ack.get("refused") or []:
+            logger.warning("sync: upstream refused %s", refusal)
+        more = _apply_page(state, reply, items, run, me)
+        while more and not batch.more:
+            answer = up.request("GET", f"/sync/v1/changes?after={state.pull_cursor}")
+            try:
+                reply, items = decode_page(answer.data)
+            except WireError as exc:
+                raise NotAnAnswer(f"unreadable answer: {exc}") from exc
+            more = _apply_page(state, reply, items, run, me)
+        if not batch.more and not more:
+            return
+
+
+def upload_blobs(up: Upstream, run: SyncRun) -> int:
+    pending = list(BlobUpload.objects.order_by("priority", "size")[:1000])
+    if not pending:
+        return 0
+    answer = up.request(
+        "POST",
+        "/sync/v1/blobs/missing",
+        json.dumps({"sha256": [b.sha256 for b in pending]}).encode(),
+        content_type="application/json",
+    )
+    missing = answer.json().get("missing") or {}
+    waiting = 0
+    for item in pending:
+        if item.sha256 not in missing:
+            item.delete()
+            continue
+        if not blobs.has(item.sha256):
+            item.delete()  # the file is gone here; nothing can be sent
+            continue
+        size = blobs.size(item.sha256)
+        offset = int(missing[item.sha256] or 0)
+        if not blob_allowed(size - offset, run):
+            waiting += 1
+            continue
+        restarts = 0
+        with blobs.open_blob(item.sha256) as handle:
+            handle.seek(offset)
+            while offset < size:
+                chunk = handle.read(UPLOAD_CHUNK)
+                path = f"/sync/v1/blobs/{item.sha256}?offset={offset}&size={size}"
+                try:
+                    result = up.request(
+                        "PUT", path, chunk, content_type="application/octet-stream"
+                    ).json()
+                except UpstreamRefused as exc:
+                    if exc.status != 409:
+                        raise
+                    restarts += 1
+                    if restarts > 3:
+                        raise SyncError(
+                            f"blob {item.sha256[:12]}: upstream keeps refusing it"
+                        ) from exc
+                    offset = int(exc.payload.get("offset") or 0)
+                    handle.seek(offset)
+                    continue
+                offset = int(result.get("offset", offset))
+                handle.seek(offset)
+                if result.get("complete"):
+                    break
+        item.delete()
+        run.blobs_up += 1
+    return waiting
+
+
+def download_blobs(up: Upstream, run: SyncRun) -> int:
+    waiting = 0
+    for sha, size in (
+        BlobNeed.objects.order_by("priority", "size")
+        .values_list("sha256", "size")
+        .distinct()[:1000]
+    ):
+        if not blobs.has(sha):
+            if not blob_allowed(size - blobs.partial_offset(sha), run):
+                waiting += 1
+                continue
+            up.download(sha, size)
+            run.blobs_down += 1
+        blob_arrived(sha)
+    return waiting
+
+
+def _backoff(state: SyncState) -> None:
+    delay = min(settings.SYNC_BACKOFF_MAX, 30 * 2 ** min(state.failures, 12))
+    state.failures += 1
+    state.next_attempt_at = timezone.now() + timezone.timedelta(
+        seconds=delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+    )
+
+
+def sync_run(
+    *, trigger: str = "schedule", force: bool = False, transport: Transport | None = None
+) -> SyncRun | None:
+    """One sync with the pinned upstream; None when another run holds the lock or backoff says
+    wait. Records the run whatever happens. ``transport``: how to reach the upstream (default:
+    the ``SYNC_TRANSPORT`` setting's)."""
+    with run_lock() as got:
+        if not got:
+            return None
+        state = SyncState.load()
+        if not state.upstream_url or not state.upstream_key:
+            raise NotConfigured(
+                "no upstream pinned: run `manage.py upstream_set URL --public-key …`"
+            )
+        now = timezone.now()
+        if not force and state.next_attempt_at and state.next_attempt_at > now:
+            return None
+        me = require_node_code()
+        adopt_unowned()
+        _durable_commit()
+        run = SyncRun.objects.create(trigger=trigger)
+        state.last_attempt_at = now
+        waiting = 0
+        try:
+            up = Upstream(state, me, run, transport)
+            exchange(up, state, run, me)
+            waiting += upload_blobs(up, run)
+            waiting += download_blobs(up, run)
+        except (SyncError, blobs.BlobError, blobs.HashMismatch, keys.KeyError_, OSError) as exc:
+            run.outcome = SyncRun.Outcome.FAILED
+            run.error = str(exc)[:1000]
+            state.last_error = run.error
+            _backoff(state)
+        else:
+            run.outcome = SyncRun.Outcome.PARTIAL if waiting else SyncRun.Outcome.OK
+            state.failures = 0
+            state.next_attempt_at = None
+            state.last_success_at = timezone.now()
+            state.last_error = ""
+        run.finished_at = timezone.now()
+        run.save()
+        SyncState.objects.filter(pk=1).update(
+            failures=state.failures,
+            next_attempt_at=state.next_attempt_at,
+            last_success_at=state.last_success_at,
+            last_attempt_at=state.last_attempt_at,
+            last_error=state.last_error,
+        )
+        return run

@@ -1,0 +1,262 @@
+"""How the village reaches its upstream: signed requests over a pluggable transport.
+
+:class:`Upstream` signs each request with the node key and verifies that each answer is signed
+by the pinned upstream key and bound to the request's nonce (a captive portal's ``200 OK`` is no
+answer). The bytes go through a :class:`Transport`, chosen by ``SYNC_TRANSPORT`` like a session
+backend: :class:`Urllib3Transport` (one warm connection) on a hub; a test can hand ``sync_run`` one
+that calls the upstream's views in-process.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import urllib3
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .. import blobs
+from ..blobs.streams import CountingStream
+from ..models import SyncRun, SyncState
+from ..wire import keys, signing
+
+logger = logging.getLogger(__name__)
+
+
+class SyncError(Exception):
+    """A run that could not finish; the message is shown to operators."""
+
+
+class LinkDown(SyncError):
+    pass
+
+
+class NotAnAnswer(SyncError):
+    """Something answered that is not the pinned upstream (a captive portal, a proxy)."""
+
+
+class UpstreamRefused(SyncError):
+    def __init__(self, status, code, detail, payload=None):
+        super().__init__(f"upstream refused ({status} {code}): {detail}")
+        self.status, self.code, self.payload = status, code, payload or {}
+
+
+class NotConfigured(SyncError):
+    pass
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    data: bytes
+
+    def json(self):
+        try:
+            return json.loads(self.data)
+        except ValueError as exc:
+            raise NotAnAnswer("answer is not JSON") from exc
+
+
+class TransportError(Exception):
+    """The request did not get through, or its answer did not come back (the link is down)."""
+
+
+class Response(Protocol):
+    """What a transport answers: the status, headers (case-insensitive ``get``), the body."""
+
+    status: int
+    headers: Mapping[str, str]
+
+    @property
+    def data(self) -> bytes: ...
+
+    def read(self, n: int) -> bytes: ...
+
+    def release_conn(self) -> None: ...
+
+
+class Transport:
+    """Carries a request to the upstream and its answer back; knows nothing of signatures.
+
+    ``request`` raises :class:`TransportError` when nothing came back. With ``stream=True``
+    the body is read with ``read(n)`` (a read that raises one of ``cut_errors`` means the link
+    was cut there) and the caller calls ``release_conn()``; otherwise it is in ``data``.
+    """
+
+    cut_errors: tuple[type[BaseException], ...] = ()
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None, headers: dict, stream: bool = False
+    ) -> Response:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget kept-alive connections (the other end or a NAT may have dropped them)."""
+
+
+class Urllib3Transport(Transport):
+    """HTTP(S) through one urllib3 pool: one warm connection, no retries, no redirects."""
+
+    cut_errors = (urllib3.exceptions.HTTPError, OSError)
+
+    def __init__(self):
+        self.pool = urllib3.PoolManager(
+            num_pools=2,
+            maxsize=1,
+            retries=False,
+            timeout=urllib3.Timeout(connect=30, read=settings.SYNC_HTTP_TIMEOUT),
+        )
+
+    def request(self, method, url, *, body, headers, stream=False):
+        try:
+            return self.pool.request(
+                method, url, body=body, headers=headers, preload_content=not stream,
+                redirect=False,
+            )  # fmt: skip
+        except urllib3.exceptions.HTTPError as exc:
+            raise TransportError(f"{exc.__class__.__name__}: {exc}") from exc
+
+    def reset(self):
+        self.pool.clear()
+
+
+_transports: dict[str, Transport] = {}
+
+
+def transport_from_settings() -> Transport:
+    """The ``SYNC_TRANSPORT`` class's instance, made once per process (it keeps connections)."""
+    path = settings.SYNC_TRANSPORT
+    if path not in _transports:
+        _transports[path] = import_string(path)()
+    return _transports[path]
+
+
+class Upstream:
+    """Signed requests to the pinned upstream, counting bytes each way."""
+
+    def __init__(
+        self,
+        state: SyncState,
+        node: str,
+        run: SyncRun | None = None,
+        transport: Transport | None = None,
+    ):
+        self.state, self.node, self.run = state, node, run
+        self.key = keys.load_private_key()
+        self.transport = transport or transport_from_settings()
+
+    def _count(self, up: int, down: int) -> None:
+        if self.run is not None:
+            self.run.bytes_up += up
+            self.run.bytes_down += down
+
+    def _headers(self, method: str, path: str, body: bytes) -> tuple[dict, str]:
+        nonce = signing.new_nonce()
+        stamp = int(time.time()) + self.state.clock_offset
+        message = signing.request_message(
+            method=method, path=path, node=self.node, time=stamp, nonce=nonce,
+            digest=signing.body_digest(body),
+        )  # fmt: skip
+        headers = {
+            signing.HEADER_NODE: self.node,
+            signing.HEADER_TIME: str(stamp),
+            signing.HEADER_NONCE: nonce,
+            signing.HEADER_SIGNATURE: keys.sign(message, self.key),
+        }
+        return headers, nonce
+
+    def request(self, method: str, path: str, body: bytes = b"", *, content_type=None) -> Answer:
+        for attempt in (1, 2):
+            headers, nonce = self._headers(method, path, body)
+            if content_type:
+                headers["Content-Type"] = content_type
+            try:
+                response = self.transport.request(
+                    method, self.state.upstream_url + path, body=body or None, headers=headers
+                )
+            except TransportError as exc:
+                if attempt == 1:
+                    # a kept-alive connection the other end (or a NAT) dropped meanwhile:
+                    # once more on a new connection, with a new nonce
+                    self.transport.reset()
+                    continue
+                raise LinkDown(f"link down: {exc}") from exc
+            data = response.data
+            self._count(len(body) + 400, len(data) + 300)
+            self.verify(response, nonce, data)
+            if response.status == 401 and attempt == 1:
+                detail = _json_or_empty(data)
+                if detail.get("error") == "stale":
+                    server_time = int(response.headers.get(signing.HEADER_SERVER_TIME, "0"))
+                    self.state.clock_offset = server_time - int(time.time())
+                    SyncState.objects.filter(pk=1).update(clock_offset=self.state.clock_offset)
+                    logger.warning("sync: clock off by %ss; using the upstream's time",
+                                   self.state.clock_offset)  # fmt: skip
+                    continue
+            if response.status >= 400:
+                detail = _json_or_empty(data)
+                raise UpstreamRefused(
+                    response.status, detail.get("error", "?"), detail.get("detail", ""), detail
+                )
+            return Answer(response.status, dict(response.headers), data)
+        raise SyncError("unreachable")
+
+    def verify(self, response, nonce: str, data: bytes) -> None:
+        signature = response.headers.get(signing.HEADER_SIGNATURE, "")
+        message = signing.answer_message(
+            nonce=nonce, status=response.status, digest=signing.body_digest(data)
+        )
+        if not signature or not keys.verify(self.state.upstream_key, message, signature):
+            raise NotAnAnswer(
+                f"answer {response.status} not signed by the pinned upstream "
+                "(captive portal or wrong server?)"
+            )
+
+    def download(self, sha: str, size: int) -> bool:
+        """Fetch a blob into its partial file from where it stopped; True when complete."""
+        offset = blobs.partial_offset(sha)
+        headers, _nonce = self._headers("GET", f"/sync/v1/blobs/{sha}", b"")
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        try:
+            response = self.transport.request(
+                "GET", self.state.upstream_url + f"/sync/v1/blobs/{sha}", body=None,
+                headers=headers, stream=True,
+            )  # fmt: skip
+        except TransportError as exc:
+            raise LinkDown(f"link down: {exc}") from exc
+        try:
+            if response.status not in (200, 206):
+                data = response.read(4096)
+                self._count(300, len(data) + 300)
+                raise UpstreamRefused(response.status, "blob", data[:200].decode(errors="replace"))
+            if response.status == 200 and offset:
+                blobs.partial_discard(sha)
+                offset = 0
+            elif response.status == 206:
+                start = response.headers.get("Content-Range", "").split(" ")[-1].split("-")[0]
+                if start != str(offset):
+                    raise NotAnAnswer("blob range does not start where asked")
+            counted = CountingStream(response, cut_errors=self.transport.cut_errors)
+            try:
+                reached = blobs.partial_append(sha, offset=offset, stream=counted, total_size=size)
+            finally:
+                self._count(300, counted.count + 300)
+        finally:
+            response.release_conn()
+        if reached < size:
+            raise LinkDown(f"blob {sha[:12]} cut at {reached} of {size} bytes")
+        blobs.partial_finish(sha)
+        return True
+
+
+def _json_or_empty(data: bytes) -> dict:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

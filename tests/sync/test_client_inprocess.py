@@ -1,0 +1,187 @@
+"""The village's client against the upstream's views, in one process (see inprocess.py).
+
+Push, pull, blob upload and download and the signed acknowledgement, without starting servers:
+the real-process tests (test_sync_e2e.py, test_sync_faults.py) prove the rest (the network,
+gunicorn, the cluster, cuts).
+"""
+
+import io
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.files.images import ImageFile
+from django.utils import timezone
+from django.utils.datastructures import CaseInsensitiveMapping
+from wagtail.images import get_image_model
+
+from hub.site.models import Announcement
+from hub.sync.models import JournalEntry, Node, SyncRun, SyncState
+from hub.sync.upstream.enrollment import village_enroll
+from hub.sync.village.pinning import upstream_set
+from hub.sync.village.run import sync_run
+from hub.sync.wire import keys
+from hub.sync.wire.signing import HEADER_SIGNATURE
+from tests.conftest import png_bytes
+
+from .inprocess import InProcessTransport, InProcessUpstream, node_settings
+
+UPSTREAM = "15"
+VILLAGE = "1503012021"
+
+# sync_run commits (and sets SQLite PRAGMAs outside any transaction), so these tests do too;
+# the serialized rollback puts back the rows the migrations made for the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def transport(upstream, settings, tmp_path):
+    """The village (this test's database) with its own key and data dir, enrolled on the
+    upstream and pinned to it."""
+    for name, value in node_settings(tmp_path / "village", SYNC_NODE_CODE=VILLAGE).items():
+        setattr(settings, name, value)
+    village_key, _created = keys.node_key_create()
+    with upstream.active():
+        village_enroll(code=VILLAGE, public_key=keys.public_key_text(village_key.public_key()))
+    upstream_set(url="http://upstream.test", public_key=upstream.public_key, code=UPSTREAM)
+    # two databases: the enrollment is the upstream's alone
+    assert not Node.objects.filter(code=VILLAGE).exists()
+    return InProcessTransport(upstream)
+
+
+def image(title: str, color):
+    made = get_image_model()(title=title)
+    made.file = ImageFile(io.BytesIO(png_bytes(64, 48, color)), name="foto.png")
+    made._set_image_file_metadata()
+    made.save()
+    return made
+
+
+def notice(title: str, **fields) -> Announcement:
+    return Announcement.objects.create(
+        title=title, body="<p>Isi</p>", publish_at=timezone.now(), **fields
+    )
+
+
+def test_push_sends_the_village_changes_and_moves_the_checkpoint_on_the_signed_ack(
+    upstream, transport
+):
+    # given a village announcement
+    made = notice("Kerja bakti")
+
+    # when the village syncs
+    run = sync_run(trigger="test", force=True, transport=transport)
+
+    # then the upstream holds it, as the village's record
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    with upstream.active():
+        there = Announcement.objects.get(pk=made.pk)
+        node = Node.objects.get(code=VILLAGE)
+    assert (there.title, there.origin, there.rev) == ("Kerja bakti", VILLAGE, made.rev)
+    # and both checkpoints moved to the village's last journal row
+    last = JournalEntry.objects.filter(origin=VILLAGE).order_by("-seq").first().seq
+    assert SyncState.load().push_seq == last
+    assert node.push_seq == last
+    assert run.records_up == 1 and run.bytes_up > 0
+    assert ("POST", "/sync/v1/push", 200) in transport.requests
+
+
+def test_pull_brings_the_upstream_changes_for_the_village(upstream, transport):
+    # given a province announcement on the upstream
+    with upstream.active():
+        made = notice("Vaksinasi provinsi")
+    assert not Announcement.objects.filter(pk=made.pk).exists()
+
+    # when the village syncs
+    run = sync_run(trigger="test", force=True, transport=transport)
+
+    # then the village holds it, owned by the upstream, and its cursor moved past it
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    here = Announcement.objects.get(pk=made.pk)
+    assert (here.title, here.origin, here.is_local) == ("Vaksinasi provinsi", UPSTREAM, False)
+    assert run.records_down == 1
+    with upstream.active():
+        feed_end = JournalEntry.objects.order_by("-seq").first().seq
+    assert SyncState.load().pull_cursor == feed_end
+
+
+def test_blob_goes_up_after_its_record(upstream, transport):
+    # given a village announcement with a photo
+    photo = image("Foto desa", (200, 30, 30))
+    made = notice("Panen raya", image=photo)
+
+    # when the village syncs
+    run = sync_run(trigger="test", force=True, transport=transport)
+
+    # then the upstream got the file and attached it to the record
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    assert run.blobs_up == 1
+    with upstream.active():
+        there = Announcement.objects.select_related("image").get(pk=made.pk)
+        assert there.image is not None
+        assert there.image.sha256 == photo.sha256
+        assert there.image.file.read() == photo.file.open("rb").read()
+    assert any(method == "PUT" for method, _path, _status in transport.requests)
+
+
+def test_blob_comes_down_with_a_range_resumable_download(upstream, transport):
+    # given a province announcement with a photo on the upstream
+    with upstream.active():
+        photo = image("Foto provinsi", (30, 30, 200))
+        made = notice("Jadwal posyandu", image=photo)
+        sha, content = photo.sha256, photo.file.open("rb").read()
+
+    # when the village syncs
+    run = sync_run(trigger="test", force=True, transport=transport)
+
+    # then the village downloaded the file and attached it
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    assert run.blobs_down == 1
+    here = Announcement.objects.select_related("image").get(pk=made.pk)
+    assert here.image is not None and here.image.sha256 == sha
+    assert here.image.file.open("rb").read() == content
+    assert ("GET", f"/sync/v1/blobs/{sha}", 200) in transport.requests
+
+
+class CaptivePortal(InProcessTransport):
+    """A Wi-Fi login page answering every request with 200 and HTML."""
+
+    def answer(self, response):
+        response.status, response.data = 200, b"<html>Login to continue</html>"
+        return response
+
+
+class ForgedSignature(InProcessTransport):
+    """A server that signs its answers with a key of its own, not the pinned upstream's."""
+
+    key = Ed25519PrivateKey.generate()
+
+    def answer(self, response):
+        headers = {**response.headers, HEADER_SIGNATURE: keys.sign(response.data, self.key)}
+        response.headers = CaseInsensitiveMapping(headers)
+        return response
+
+
+@pytest.mark.parametrize("fake", [CaptivePortal, ForgedSignature], ids=["captive-portal", "forged"])
+def test_an_unsigned_answer_moves_no_checkpoint(upstream, transport, fake):
+    # given a village change and something that is not the pinned upstream answering
+    notice("Rapat desa")
+    before = SyncState.load().push_seq
+
+    # when the village syncs
+    run = sync_run(trigger="test", force=True, transport=fake(upstream))
+
+    # then the run failed as "not signed" and the push checkpoint stayed where it was
+    assert run.outcome == SyncRun.Outcome.FAILED
+    assert "not signed by the pinned upstream" in run.error
+    assert SyncState.load().push_seq == before
+    # and the next real sync delivers the change (the upstream skips what it already applied)
+    retried = sync_run(trigger="test", force=True, transport=transport)
+    assert retried.outcome == SyncRun.Outcome.OK, retried.error
+    assert SyncState.load().push_seq > before
