@@ -7,8 +7,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 
 from .admin import views as admin_views
+from .admin.selectors import link_summary
 
 
 class SyncMenuItem(MenuItem):
@@ -42,3 +44,21 @@ def register_sync_permissions():
         content_type__app_label="sync",
         codename__in=["view_syncrun", "add_syncrun"],
     )
+
+
+class LinkPanel(Component):
+    """Dashboard: the satellite link first (is it up, when did the last sync succeed, what
+    waits to go up), for whoever may see the sync page."""
+
+    name = "sync_link"
+    template_name = "sync/admin/home_panel.html"
+    order = 10
+
+    def get_context_data(self, parent_context):
+        return {"summary": link_summary(), "sync_url": reverse("sync_admin_status")}
+
+
+@hooks.register("construct_homepage_panels")
+def add_link_panel(request, panels):
+    if request.user.has_perm(admin_views.VIEW_PERMISSION):
+        panels.append(LinkPanel())

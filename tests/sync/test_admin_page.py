@@ -1,6 +1,7 @@
 """The admin's sync page: who may see it and press "sync now", what it shows on a village hub and
 on the upstream, and that the button only enqueues the sync task."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -277,3 +278,32 @@ def test_upstream_lists_the_villages(admin_client, settings):
     post = admin_client.post(NOW)
     assert post.status_code == 302
     assert not Task.objects.exists()
+
+
+def test_dashboard_shows_the_link_first_to_whoever_may_see_the_sync_page(
+    client, official, link_down, editor
+):
+    # given a hub whose link is down since a good sync two hours ago, and a record waiting
+    client.force_login(official)
+    # when the official opens the dashboard
+    html = page_text(client.get("/admin/"))
+    # then the link panel comes before every other panel, in Indonesian
+    panels = re.findall(r'class="w-panel w-panel--dashboard" id="([^"]+)"', html)
+    assert panels[0] == "sync-link-section"
+    assert "Sambungan ke upstream" in html
+    assert "Terputus" in html
+    assert "Sinkronisasi berhasil terakhir 2 jam yang lalu." in html
+    assert PAGE in html
+    # and an editor who may not see the sync page gets no such panel
+    client.force_login(editor)
+    assert 'id="sync-link-section"' not in client.get("/admin/").content.decode()
+
+
+def test_dashboard_link_panel_on_a_fresh_hub_says_nothing_is_set(admin_client):
+    # when a superuser opens the dashboard of a hub with no upstream yet
+    html = page_text(admin_client.get("/admin/"))
+    # then the link panel comes first, says so, and claims no sync that never happened
+    panels = re.findall(r'class="w-panel w-panel--dashboard" id="([^"]+)"', html)
+    assert panels[:2] == ["sync-link-section", "market-new-orders-section"]
+    assert "Belum diatur" in html
+    assert "Belum pernah berhasil sinkron." not in html

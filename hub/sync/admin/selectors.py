@@ -19,6 +19,19 @@ def link_state(state: SyncState) -> str:
     return "up"
 
 
+def link_summary() -> dict:
+    """What the dashboard shows first: the link's state, the last good sync and what waits to
+    go up (three cheap queries; the sync page has the rest)."""
+    state = SyncState.load()
+    return {
+        "role": settings.HUB_ROLE,
+        "link": link_state(state),
+        "last_success_at": state.last_success_at,
+        "last_attempt_at": state.last_attempt_at,
+        "backlog": backlog_figures(local_node_code(), state.push_seq),
+    }
+
+
 def sync_overview(runs: int = 10) -> dict:
     me = local_node_code()
     overview = {"role": settings.HUB_ROLE, "node": me or "—"}
