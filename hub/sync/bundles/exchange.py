@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from hub.core.regions import REGION_PREFIX_RE
+
 from .. import blobs
 from ..blobs.streams import CountingStream
 from ..changes.apply import blob_arrived, changes_apply
@@ -165,7 +167,7 @@ def bundle_export(
         else:
             village = None
             scope = _normalized_code(scope)
-            if scope and not (scope.isdigit() and len(scope) in (2, 4, 6, 10)):
+            if scope and not REGION_PREFIX_RE.match(scope):
                 raise BundleExportError(
                     f"{scope!r} is not a region code (2, 4, 6 or 10 digits, e.g. 63 or 6301)"
                 )

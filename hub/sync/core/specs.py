@@ -12,6 +12,8 @@ from typing import Any, BinaryIO
 from django.db import models
 from django.dispatch import Signal
 
+from hub.core.regions import VILLAGE_CODE_RE
+
 from .identity import local_role, upstream_region
 
 # Sent once per model after a batch of changes from another node was applied (after the rows are
@@ -42,7 +44,7 @@ class FileAdapter:
 
 def default_audience(obj) -> str | None:
     """Village-owned records go up only; upstream-owned ones go to the upstream's whole region."""
-    if len(obj.origin) == 10:
+    if VILLAGE_CODE_RE.match(obj.origin):
         return None
     return upstream_region() if local_role() == "upstream" else obj.origin
 

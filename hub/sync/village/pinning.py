@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from hub.core.regions import REGION_CODE_RE
+
 from ..core.identity import EnrollmentError
 from ..models import SyncState
 from ..wire import keys
@@ -23,7 +25,7 @@ def upstream_set(*, url: str, public_key: str, code: str) -> SyncState:
         keys.parse_public_key(public_key)
     except keys.KeyError_ as exc:
         raise EnrollmentError(f"public key: {exc}") from exc
-    if not (code.isdigit() and len(code) in (2, 4)):
+    if not REGION_CODE_RE.match(code):
         raise EnrollmentError("the upstream's code is its region code (2 or 4 digits)")
     with transaction.atomic():
         state = SyncState.load()
