@@ -86,7 +86,7 @@ def _invalidate_many(_):
 
 
 def test_images_are_not_gzipped_but_pages_and_feeds_are(client, home, make_image):
-    from hub.site.tasks import image_renditions_task
+    from hub.media.tasks import image_renditions_task
 
     image = make_image(width=800, height=600)
     image_renditions_task(image.pk)
