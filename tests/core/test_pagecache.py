@@ -109,3 +109,34 @@ def test_invalidate_on_commit_runs_once_per_transaction(db, django_capture_on_co
             pagecache.invalidate_on_commit()
     # then it is scheduled once
     assert [c for c in callbacks if c is pagecache.invalidate] == [pagecache.invalidate]
+
+
+def test_invalidate_on_change_drops_pages_once_per_transaction(
+    db, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+    from django.dispatch import Signal
+
+    # given a signal watched for any sender
+    changed = Signal()
+    pagecache.invalidate_on_change(signals=(changed,))
+    before = pagecache.generation()
+    # when three senders send it in one transaction that commits
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for sender in (object, int, str):
+            changed.send(sender=sender)
+    # then the pages were dropped, by one callback
+    assert len(callbacks) == 1
+    assert pagecache.generation() != before
+
+
+def test_saving_a_watched_model_drops_pages_after_commit(
+    announcement_factory, django_capture_on_commit_callbacks
+):
+    # given hub.site watches announcements
+    before = pagecache.generation()
+    # when one is saved and its transaction commits
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement_factory(title="Kerja bakti")
+    # then the pages were dropped
+    assert pagecache.generation() != before
