@@ -8,6 +8,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from PIL import UnidentifiedImageError
 from wagtail.images import get_image_model
+from wagtail.images.models import AbstractImage
 from willow.image import UnrecognisedImageFormatError
 
 from hub.core import pagecache
@@ -21,7 +22,9 @@ class NotAnImage(ValueError):
     """The bytes are no image Pillow can read."""
 
 
-def image_from_file(*, file: IO[bytes], title: str, name: str, focal: Focal | None = None):
+def image_from_file(
+    *, file: IO[bytes], title: str, name: str, focal: Focal | None = None
+) -> AbstractImage:
     """Save a new image from an open binary file, with its SHA-1 and SHA-256, size and
     dimensions, as an upload through the admin would (its renditions follow from the cluster).
 
@@ -50,7 +53,9 @@ def image_from_file(*, file: IO[bytes], title: str, name: str, focal: Focal | No
     return image
 
 
-def image_from_bytes(*, data: bytes, title: str, name: str = "gambar.png", focal=None):
+def image_from_bytes(
+    *, data: bytes, title: str, name: str = "gambar.png", focal: Focal | None = None
+) -> AbstractImage:
     """:func:`image_from_file` for an image held in memory (demo data, tests, benches)."""
     return image_from_file(file=io.BytesIO(data), title=title, name=name, focal=focal)
 
