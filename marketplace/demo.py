@@ -20,12 +20,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter
+from wagtail.images import get_image_model
 
-from hub.site.models import BalaiImage, VillageSettings
+from hub.media.services import image_from_bytes
+from hub.site.models import VillageSettings
 from hub.sync.registry import received_from_origin
 
 from .models import Bumdes, BumdesStaff, OrderStatus, Product, ProductCategory
@@ -199,18 +200,14 @@ def product_photo(background: tuple, items: tuple, seed: int, size=(1200, 900)) 
     return out.getvalue()
 
 
-def photo_image(slug: str, name: str, colours: tuple, seed: int) -> BalaiImage:
+def photo_image(slug: str, name: str, colours: tuple, seed: int):
     title = f"Foto produk demo: {name}"
-    existing = BalaiImage.objects.filter(title=title).first()
+    existing = get_image_model().objects.filter(title=title).first()
     if existing:
         return existing
-    image = BalaiImage(title=title)
-    image.file = ImageFile(
-        io.BytesIO(product_photo(*colours, seed=seed)), name=f"demo-produk-{slug}.jpg"
+    return image_from_bytes(
+        data=product_photo(*colours, seed=seed), title=title, name=f"demo-produk-{slug}.jpg"
     )
-    image._set_image_file_metadata()
-    image.save()
-    return image
 
 
 def _categories(province: str) -> dict[str, ProductCategory]:

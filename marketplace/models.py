@@ -23,7 +23,6 @@ from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
 from hub.core.personal import phone_masked, phone_normalize
-from hub.site.models import BalaiImage
 from hub.sync.records import SyncedRecord
 
 PHOTO_FIELDS = ("photo_1", "photo_2", "photo_3", "photo_4", "photo_5")
@@ -84,7 +83,7 @@ class Bumdes(SyncedRecord):
     address = models.TextField(_("alamat"), blank=True)
     opening_hours = models.CharField(_("jam buka"), max_length=120, blank=True)
     logo = models.ForeignKey(
-        BalaiImage,
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
         verbose_name=_("logo"),
         null=True,
         blank=True,
@@ -151,7 +150,7 @@ class BumdesStaff(models.Model):
 def _photo_field(verbose_name):
     """One of a product's five photos: an image of the library, kept when the product goes."""
     return models.ForeignKey(
-        BalaiImage,
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
         verbose_name=verbose_name,
         null=True,
         blank=True,

@@ -14,16 +14,11 @@ from .models import Bumdes, Product, ProductCategory
 STOCK_FIELDS = frozenset({"stock", "updated_at", "rev", "origin"})
 
 
-def _invalidate_pages_after_commit(**kwargs):
-    pagecache.invalidate_on_commit()
-
-
-# what the catalogue shows (stock included, so an order refreshes it); orders and requests are
-# on pages that are never cached
-for model in (ProductCategory, Bumdes, Product):
-    post_save.connect(_invalidate_pages_after_commit, sender=model, weak=False)
-    post_delete.connect(_invalidate_pages_after_commit, sender=model, weak=False)
-    records_applied.connect(_invalidate_pages_after_commit, sender=model, weak=False)
+# what the catalogue shows (stock included, so an order refreshes it), whether saved here or
+# applied by the sync engine; orders and requests are on pages that are never cached
+pagecache.invalidate_on_change(
+    ProductCategory, Bumdes, Product, signals=(post_save, post_delete, records_applied)
+)
 
 
 @receiver(post_save, sender=Product)

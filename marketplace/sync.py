@@ -8,7 +8,7 @@ needs). Down from the upstream: categories to its whole region, and each outside
 to the seller's village alone.
 """
 
-from hub.site.sync import ImageAdapter
+from hub.media.sync import ImageAdapter
 from hub.sync.registry import register
 
 from .models import (

@@ -906,8 +906,11 @@ SOAK_STATE = """
 import json
 from django.db.models import Count, Q
 from django_q.models import OrmQ, Task
-from hub.site.images import all_rendition_filters
-from hub.site.models import Announcement, BalaiImage, BalaiRendition
+from wagtail.images import get_image_model
+from hub.media.renditions import all_rendition_filters
+from hub.site.models import Announcement
+BalaiImage = get_image_model()
+BalaiRendition = BalaiImage.get_rendition_model()
 failed = Task.objects.filter(success=False)
 specs = [f.spec for f in all_rendition_filters()]
 images = BalaiImage.objects.filter(title__startswith="Foto uji")

@@ -379,8 +379,8 @@ def bench_push(
 BLOB_CODE = """
 import io, os
 from PIL import Image
-from django.core.files.images import ImageFile
-from hub.site.models import Announcement, BalaiImage
+from hub.media.services import image_from_bytes
+from hub.site.models import Announcement
 from hub.sync import blobs
 
 side = {side}
@@ -389,12 +389,7 @@ buffer = io.BytesIO()
 Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
     buffer, "PNG", compress_level=1
 )
-buffer.seek(0)
-image = BalaiImage(title="bench blob")
-image.file = ImageFile(buffer, name="bench-blob.png")
-image._set_image_file_metadata()
-image._set_file_hash()
-image.save()
+image = image_from_bytes(data=buffer.getvalue(), title="bench blob", name="bench-blob.png")
 announcement = Announcement(title="bench blob", body="<p>bench blob</p>", image=image)
 announcement.save()
 result = {{"sha": image.sha256, "size": image.file.size, "announcement": str(announcement.pk),
@@ -403,9 +398,9 @@ result = {{"sha": image.sha256, "size": image.file.size, "announcement": str(ann
 
 # Only when the upstream answered 404 for its own image: it never put the file in its store.
 BLOB_STORE_CODE = """
-from hub.site.models import BalaiImage
+from wagtail.images import get_image_model
 from hub.sync import blobs
-image = BalaiImage.objects.get(pk={image!r})
+image = get_image_model().objects.get(pk={image!r})
 result = blobs.put_path(image.file.path, expected_sha=image.sha256)
 """
 

@@ -5,17 +5,16 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.files.images import ImageFile
 from django.utils import timezone
 from PIL import Image
 
 from hub.core import pagecache
+from hub.media.services import image_from_bytes
 from hub.site.models import (
     AgendaIndexPage,
     AgendaItem,
     Announcement,
     AnnouncementIndexPage,
-    BalaiImage,
     HomePage,
 )
 from hub.site.services import village_identity_set
@@ -38,11 +37,7 @@ def png_bytes(width=640, height=480, color=(30, 120, 60), fmt="PNG") -> bytes:
 @pytest.fixture
 def make_image(db):
     def make(title="Foto", width=640, height=480, color=(30, 120, 60)):
-        image = BalaiImage(title=title)
-        image.file = ImageFile(io.BytesIO(png_bytes(width, height, color)), name="foto.png")
-        image._set_image_file_metadata()
-        image.save()
-        return image
+        return image_from_bytes(data=png_bytes(width, height, color), title=title, name="foto.png")
 
     return make
 

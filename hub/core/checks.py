@@ -1,5 +1,5 @@
-"""System checks for what breaks on a Pi: Pillow codecs, the data directory, disk space, the
-region list, the field-encryption key."""
+"""System checks for what breaks on a Pi: the data directory, disk space, the region list, the
+field-encryption key. Pillow's codecs are checked by :mod:`hub.media.checks`."""
 
 import os
 import shutil
@@ -10,24 +10,6 @@ from django.core.checks import Error, Warning, register
 
 from .fieldkeys import FieldKeyError, keyring
 from .fields import encrypted_fields_of
-
-
-@register()
-def pillow_codecs_check(app_configs, **kwargs):
-    from PIL import features
-
-    errors = []
-    for codec, needed_for in (("webp", "WebP renditions"), ("jpg", "JPEG photos"), ("zlib", "PNG")):
-        if not features.check(codec):
-            errors.append(
-                Error(
-                    f"Pillow lacks the {codec} codec, needed for {needed_for}.",
-                    hint="Install Pillow from its wheel (it bundles the codecs) or the -dev "
-                    "packages before building it.",
-                    id="balai.E001",
-                )
-            )
-    return errors
 
 
 @register()

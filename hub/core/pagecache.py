@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 
 def _generation_file() -> Path:
@@ -43,15 +44,36 @@ def invalidate() -> None:
     caches["pages"].clear()
 
 
-def invalidate_on_commit() -> None:
-    """:func:`invalidate` once the current transaction commits, once however many saves in it
-    ask (an order saves each of its products)."""
+def invalidate_on_commit(callback=invalidate) -> None:
+    """``callback`` (:func:`invalidate`) once the current transaction commits, once however many
+    saves in it ask (an order saves each of its products)."""
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
-        func is invalidate for _sids, func, _robust in connection.run_on_commit
+        func is callback for _sids, func, _robust in connection.run_on_commit
     ):
         return
-    transaction.on_commit(invalidate)
+    transaction.on_commit(callback)
+
+
+def invalidate_on_change(*models, signals=(post_save, post_delete)) -> None:
+    """Drop every cached page after the commit of any change to ``models``.
+
+    Called from an app's ``signal_handlers`` with what its public pages show. ``signals`` are
+    those that mean a change: saves and deletes by default; add the sync engine's
+    ``records_applied`` for records it writes in bulk (no ``post_save``). With no model, any
+    sender counts (Wagtail's ``page_published`` is sent by each page class). Each call
+    invalidates once per transaction, however many of its rows change.
+    """
+
+    def invalidate_these():
+        invalidate()
+
+    def changed(**kwargs):
+        invalidate_on_commit(invalidate_these)
+
+    for sender in models or (None,):
+        for signal in signals:
+            signal.connect(changed, sender=sender, weak=False)
 
 
 def cache():

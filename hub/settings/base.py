@@ -72,6 +72,7 @@ CSRF_TRUSTED_ORIGINS = env_list("HUB_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "hub.core",
+    "hub.media",
     "hub.site",
     "hub.sync",
     "marketplace",
@@ -219,11 +220,11 @@ if HUB_BEHIND_PROXY:
 # Wagtail.
 WAGTAIL_SITE_NAME = "Balai"
 WAGTAILADMIN_BASE_URL = os.environ.get("HUB_BASE_URL", "http://balai.lan")
-WAGTAILIMAGES_IMAGE_MODEL = "site.BalaiImage"
+WAGTAILIMAGES_IMAGE_MODEL = "media.BalaiImage"
 # A Pi has little memory: refuse images whose pixels would not fit while decoding
 # (a 30000x30000 PNG is a decompression bomb of 3.6 GB).
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = env_int("HUB_IMAGE_MAX_PIXELS", 40_000_000)
-WAGTAILIMAGES_IMAGE_FORM_BASE = "hub.site.forms.BalaiImageForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "hub.media.forms.BalaiImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("HUB_IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}

@@ -3,6 +3,7 @@
 from wagtail.models import Page
 
 from hub.core.pagecache import per_generation
+from hub.media.selectors import with_renditions
 
 from .models import VillageSettings
 
@@ -17,10 +18,8 @@ def village(request):
 
 
 def _village():
-    return (
-        VillageSettings.objects.select_related("logo").prefetch_related("logo__renditions").first()
-        or VillageSettings()
-    )
+    settings = VillageSettings.objects.select_related("logo")
+    return with_renditions(settings, "logo", through="logo").first() or VillageSettings()
 
 
 def _menu_pages():

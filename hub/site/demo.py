@@ -12,18 +12,19 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
+
+from hub.media.services import image_from_bytes
 
 from .models import (
     AgendaIndexPage,
     AgendaItem,
     Announcement,
     AnnouncementIndexPage,
-    BalaiImage,
     Category,
     HomePage,
     ProfilePage,
@@ -75,15 +76,11 @@ def _scene(kind: str, seed: int) -> bytes:
     return out.getvalue()
 
 
-def _image(title: str, kind: str, seed: int) -> BalaiImage:
-    existing = BalaiImage.objects.filter(title=title).first()
+def _image(title: str, kind: str, seed: int):
+    existing = get_image_model().objects.filter(title=title).first()
     if existing:
         return existing
-    image = BalaiImage(title=title)
-    image.file = ImageFile(io.BytesIO(_scene(kind, seed)), name=f"demo-{kind}-{seed}.jpg")
-    image._set_image_file_metadata()
-    image.save()
-    return image
+    return image_from_bytes(data=_scene(kind, seed), title=title, name=f"demo-{kind}-{seed}.jpg")
 
 
 def _child(parent: Page, model, slug: str, **fields):

@@ -1,6 +1,5 @@
-"""The village site: identity and settings, pages, announcements, agenda, images."""
+"""The village site: identity and settings, pages, announcements, agenda."""
 
-import hashlib
 import uuid
 
 from anyascii import anyascii
@@ -20,7 +19,6 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.contrib.table_block.blocks import TableBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
-from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
@@ -39,43 +37,6 @@ SHORT_ID_LENGTH = 10
 NOTICE_SLUG_MAX = 60
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NOTICE_LINK_PATTERN = rf"^(?:(?P<slug>[a-z0-9-]*?)-)?(?P<short>[0-9a-f]{{{SHORT_ID_LENGTH}}})/$"
-
-
-class BalaiImage(AbstractImage):
-    """An uploaded image. Edited in the admin's image library; will travel between hubs as a blob.
-
-    ``sha256`` is the SHA-256 of the original file: the sync engine moves images by it, so it is
-    computed where Wagtail computes its own SHA-1 (on upload), never on a later ``save()``.
-    """
-
-    sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
-
-    admin_form_fields = Image.admin_form_fields
-
-    def _set_file_hash(self):
-        sha1 = hashlib.sha1(usedforsecurity=False)
-        sha256 = hashlib.sha256()
-        with self.open_file() as handle:
-            handle.seek(0)
-            for chunk in iter(lambda: handle.read(256 * 1024), b""):
-                sha1.update(chunk)
-                sha256.update(chunk)
-            handle.seek(0)
-        self.file_hash = sha1.hexdigest()
-        self.sha256 = sha256.hexdigest()
-
-    class Meta(AbstractImage.Meta):
-        verbose_name = _("gambar")
-        verbose_name_plural = _("gambar")
-
-
-class BalaiRendition(AbstractRendition):
-    """A resized copy of a :class:`BalaiImage`, made by the background task, never in a request."""
-
-    image = models.ForeignKey(BalaiImage, on_delete=models.CASCADE, related_name="renditions")
-
-    class Meta:
-        unique_together = (("image", "filter_spec", "focal_point_key"),)
 
 
 class VillageCodePanel(FieldPanel):
@@ -111,7 +72,7 @@ class VillageSettings(BaseGenericSetting):
     email = models.EmailField(_("surel"), blank=True)
     office_hours = models.CharField(_("jam pelayanan"), max_length=120, blank=True)
     logo = models.ForeignKey(
-        BalaiImage,
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
         verbose_name=_("logo"),
         null=True,
         blank=True,
@@ -190,7 +151,7 @@ class VillageNotice(index.Indexed, SyncedRecord):
     title = models.CharField(_("judul"), max_length=200)
     body = RichTextField(_("isi"), blank=True)
     image = models.ForeignKey(
-        BalaiImage,
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
         verbose_name=_("gambar"),
         null=True,
         blank=True,

@@ -2,48 +2,46 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .images import rendition_filters
-from .models import AgendaItem, Announcement, BalaiImage
+from hub.media.selectors import with_renditions
 
-
-def _with_images(queryset: QuerySet, *sizes: str) -> QuerySet:
-    filters = [f for size in sizes for f in rendition_filters(size)]
-    return queryset.prefetch_related(
-        Prefetch("image", queryset=BalaiImage.objects.prefetch_renditions(*filters))
-    )
+from .models import AgendaItem, Announcement
 
 
 def announcements_visible(now=None) -> QuerySet[Announcement]:
-    return _with_images(Announcement.objects.visible(now), "thumb", "full")
+    return with_renditions(Announcement.objects.visible(now), "thumb", "full", through="image")
 
 
 def announcements_latest(limit: int = 5, now=None) -> list[Announcement]:
-    return list(_with_images(Announcement.objects.visible(now), "thumb")[:limit])
+    return list(
+        with_renditions(Announcement.objects.visible(now), "thumb", through="image")[:limit]
+    )
 
 
 def agenda_upcoming(limit: int | None = None, now=None) -> QuerySet[AgendaItem] | list:
     """Events not finished yet, soonest first (an event without an end is over once started)."""
     now = now or timezone.now()
-    queryset = _with_images(
+    queryset = with_renditions(
         AgendaItem.objects.visible(now).filter(
             Q(ends_at__gte=now) | Q(ends_at__isnull=True, starts_at__gte=now)
         ),
         "thumb",
         "full",
+        through="image",
     ).order_by("starts_at")
     return list(queryset[:limit]) if limit else queryset
 
 
 def agenda_past(now=None) -> QuerySet[AgendaItem]:
     now = now or timezone.now()
-    return _with_images(
+    return with_renditions(
         AgendaItem.objects.visible(now).filter(
             Q(ends_at__lt=now) | Q(ends_at__isnull=True, starts_at__lt=now)
         ),
         "thumb",
+        through="image",
     ).order_by("-starts_at")
 
 

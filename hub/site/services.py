@@ -1,4 +1,4 @@
-"""Writes of the village site: village identity, image renditions."""
+"""Writes of the village site: village identity."""
 
 import logging
 from dataclasses import dataclass
@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hub.core import pagecache
 from hub.core.regions import VillageCodeError, VillageRegion, lookup_village, normalize_village_code
 
-from .images import all_rendition_filters
-from .models import BalaiImage, VillageSettings
+from .models import VillageSettings
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +81,3 @@ def village_identity_set(
         village.save()
     logger.info("village code set to %s (%s)", region.dotted, region.village)
     return village
-
-
-def image_renditions_create(*, image_id: int) -> int:
-    """Create every rendition the villager pages use for one image (idempotent)."""
-    image = BalaiImage.objects.filter(pk=image_id).first()
-    if image is None:  # deleted before the task ran
-        return 0
-    filters = all_rendition_filters()
-    renditions = image.create_renditions(*filters)
-    # Wagtail saves them with bulk_create, which sends no post_save: drop the cached pages here
-    # so that placeholders turn into pictures.
-    transaction.on_commit(pagecache.invalidate)
-    return len(renditions)

@@ -1,8 +1,9 @@
-"""Background tasks of the village site, run by the django-q2 cluster."""
+"""The renditions task's old dotted path.
 
-from .services import image_renditions_create
+django-q2 queues a task by the dotted path of its function, inside a signed pickle (or in Redis
+on an upstream with that broker), so a migration cannot rewrite tasks already queued by a hub
+that ran the code before images moved to :mod:`hub.media`: this name keeps them runnable.
+New tasks are queued as ``hub.media.tasks.image_renditions_task``.
+"""
 
-
-def image_renditions_task(image_id: int) -> int:
-    """Make the phone-size WebP renditions of one image. Returns how many exist afterwards."""
-    return image_renditions_create(image_id=image_id)
+from hub.media.tasks import image_renditions_task  # noqa: F401

@@ -7,17 +7,16 @@ are never cached. Nothing here runs JavaScript.
 
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
+from wagtail.images import get_image_model
 
 from hub.core.pagecache import per_generation
-from hub.site.images import rendition_filters
-from hub.site.models import BalaiImage, BalaiRendition
+from hub.media.selectors import with_renditions
 
 from .. import selectors, services
 from ..forms import OrderForm, OrderLookupForm
@@ -50,18 +49,6 @@ CARD_FIELDS = (
     "photo_1__focal_point_width",
     "photo_1__focal_point_height",
 )
-
-
-def _with_renditions(images, *sizes: str) -> None:
-    """Fetch the renditions of ``images`` in one query, so ``balai_image`` asks for none."""
-    images = [image for image in images if image is not None]
-    if not images:
-        return
-    specs = [f.spec for size in sizes for f in rendition_filters(size)]
-    prefetch_related_objects(
-        images,
-        Prefetch("renditions", queryset=BalaiRendition.objects.filter(filter_spec__in=specs)),
-    )
 
 
 def _cards(queryset):
@@ -100,9 +87,9 @@ def _catalogue_render(request, *, category=None, bumdes=None):
     else:
         products = _cards(selectors.products_for_sale(category=category, bumdes=bumdes))
         items = Paginator(products, PAGE_SIZE).get_page(request.GET.get("halaman"))
-    _with_renditions([product.photo_1 for product in items], "thumb")
+    with_renditions([product.photo_1 for product in items], "thumb")
     if bumdes is not None:
-        _with_renditions([bumdes.logo], "logo")
+        with_renditions([bumdes.logo], "logo")
     context = {
         "items": items,
         "query": query,
@@ -149,7 +136,7 @@ def _other_photos_load(product: Product) -> None:
     wanted = [(field, pk) for field, pk in wanted if pk is not None]
     if not wanted:
         return
-    images = BalaiImage.objects.in_bulk([pk for _field, pk in wanted])
+    images = get_image_model().objects.in_bulk([pk for _field, pk in wanted])
     for field, pk in wanted:
         setattr(product, field, images.get(pk))
 
@@ -158,7 +145,7 @@ def _other_photos_load(product: Product) -> None:
 def product(request, bumdes_slug, product_slug):
     found = _product_for_sale("category", "photo_1", bumdes__slug=bumdes_slug, slug=product_slug)
     _other_photos_load(found)
-    _with_renditions(found.photos, "full")
+    with_renditions(found.photos, "full")
     return render(request, "marketplace/product.html", {"product": found})
 
 
@@ -195,7 +182,7 @@ def order(request, pk):
             status = 400
     else:
         form = OrderForm(product=found)
-    _with_renditions([found.photo_1], "thumb")
+    with_renditions([found.photo_1], "thumb")
     return render(
         request, "marketplace/order_form.html", {"product": found, "form": form}, status=status
     )

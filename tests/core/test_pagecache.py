@@ -86,7 +86,7 @@ def _invalidate_many(_):
 
 
 def test_images_are_not_gzipped_but_pages_and_feeds_are(client, home, make_image):
-    from hub.site.tasks import image_renditions_task
+    from hub.media.tasks import image_renditions_task
 
     image = make_image(width=800, height=600)
     image_renditions_task(image.pk)
@@ -109,3 +109,34 @@ def test_invalidate_on_commit_runs_once_per_transaction(db, django_capture_on_co
             pagecache.invalidate_on_commit()
     # then it is scheduled once
     assert [c for c in callbacks if c is pagecache.invalidate] == [pagecache.invalidate]
+
+
+def test_invalidate_on_change_drops_pages_once_per_transaction(
+    db, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+    from django.dispatch import Signal
+
+    # given a signal watched for any sender
+    changed = Signal()
+    pagecache.invalidate_on_change(signals=(changed,))
+    before = pagecache.generation()
+    # when three senders send it in one transaction that commits
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for sender in (object, int, str):
+            changed.send(sender=sender)
+    # then the pages were dropped, by one callback
+    assert len(callbacks) == 1
+    assert pagecache.generation() != before
+
+
+def test_saving_a_watched_model_drops_pages_after_commit(
+    announcement_factory, django_capture_on_commit_callbacks
+):
+    # given hub.site watches announcements
+    before = pagecache.generation()
+    # when one is saved and its transaction commits
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement_factory(title="Kerja bakti")
+    # then the pages were dropped
+    assert pagecache.generation() != before

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from hub.site.models import BalaiImage
 from marketplace.models import UNIT_SUGGESTIONS, Product
 from tests.conftest import png_bytes
-from tests.site.test_images import upload
+from tests.media.test_images import upload
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_staff_upload_a_product_photo(staff_client):
     response = upload(staff_client, png_bytes(320, 240))
     # then: the group may add images (a redirect to the library)
     assert response.status_code == 302
-    assert BalaiImage.objects.count() == 1
+    assert get_image_model().objects.count() == 1
 
 
 def test_staff_oversized_photo_is_refused_and_nothing_saved(staff_client, settings):
@@ -153,7 +153,7 @@ def test_staff_oversized_photo_is_refused_and_nothing_saved(staff_client, settin
     # then
     assert response.status_code == 200
     assert "terlalu besar" in _text(response) or "too large" in _text(response)
-    assert not BalaiImage.objects.exists()
+    assert not get_image_model().objects.exists()
 
 
 def test_staff_non_image_photo_is_refused_and_nothing_saved(staff_client):
@@ -162,14 +162,14 @@ def test_staff_non_image_photo_is_refused_and_nothing_saved(staff_client):
     # then
     assert response.status_code == 200
     assert "bukan merupakan berkas gambar" in _text(response)
-    assert not BalaiImage.objects.exists()
+    assert not get_image_model().objects.exists()
 
 
 def test_upload_stays_in_the_root_collection(staff_client):
     # when
     upload(staff_client, png_bytes(64, 64))
     # then
-    assert BalaiImage.objects.get().collection == Collection.get_first_root_node()
+    assert get_image_model().objects.get().collection == Collection.get_first_root_node()
 
 
 # -- the order page, its slip, the menu count -------------------------------------------------

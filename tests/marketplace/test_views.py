@@ -91,7 +91,7 @@ def test_catalogue_lists_products_with_price_unit_stock_and_paginates(
 
 def test_catalogue_cards_use_existing_thumbnails_only(client, product_factory, make_image):
     # given a product whose photo has its renditions made (as the background task does)
-    from hub.site.services import image_renditions_create
+    from hub.media.services import image_renditions_create
 
     photo = make_image(title="Beras")
     image_renditions_create(image_id=photo.pk)
@@ -242,7 +242,7 @@ def test_product_page_shows_photos_price_stock_minimum_and_whatsapp(
     client, product_factory, make_image, django_assert_max_num_queries
 ):
     # given a product with two photos
-    from hub.site.services import image_renditions_create
+    from hub.media.services import image_renditions_create
 
     photos = [make_image(title=f"Foto {i}") for i in range(2)]
     image_renditions_create(image_id=photos[0].pk)

@@ -268,8 +268,8 @@ def test_manifest_and_service_worker(client, home):
 def test_village_logo_shows_in_the_header_once_its_renditions_exist(
     client, home, make_image, django_capture_on_commit_callbacks
 ):
+    from hub.media.tasks import image_renditions_task
     from hub.site.models import VillageSettings
-    from hub.site.tasks import image_renditions_task
 
     # given a logo set in the village settings
     village = VillageSettings.load()

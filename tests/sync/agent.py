@@ -29,21 +29,15 @@ from hub.sync.wire.codec import content_hash, record_to_wire  # noqa: E402
 
 
 def _image(seed: int, size: int = 64):
-    from django.core.files.images import ImageFile
-
-    from hub.site.models import BalaiImage
+    from hub.media.services import image_from_bytes
 
     buffer = io.BytesIO()
     Image.new("RGB", (size, size), ((seed * 37) % 256, (seed * 91) % 256, seed % 256)).save(
         buffer, "PNG"
     )
-    buffer.seek(0)
-    image = BalaiImage(title=f"gambar {seed}")
-    image.file = ImageFile(buffer, name=f"gambar-{seed}.png")
-    image._set_image_file_metadata()
-    image._set_file_hash()
-    image.save()
-    return image
+    return image_from_bytes(
+        data=buffer.getvalue(), title=f"gambar {seed}", name=f"gambar-{seed}.png"
+    )
 
 
 def op_create(model="site.announcement", n=1, prefix="rec", image=False, image_px=64):

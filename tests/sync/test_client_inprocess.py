@@ -5,15 +5,12 @@ the real-process tests (test_sync_e2e.py, test_sync_faults.py) prove the rest (t
 gunicorn, the cluster, cuts).
 """
 
-import io
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.core.files.images import ImageFile
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
-from wagtail.images import get_image_model
 
+from hub.media.services import image_from_bytes
 from hub.site.models import Announcement
 from hub.sync.models import JournalEntry, Node, SyncRun, SyncState
 from hub.sync.upstream.enrollment import village_enroll
@@ -56,11 +53,7 @@ def transport(upstream, settings, tmp_path):
 
 
 def image(title: str, color):
-    made = get_image_model()(title=title)
-    made.file = ImageFile(io.BytesIO(png_bytes(64, 48, color)), name="foto.png")
-    made._set_image_file_metadata()
-    made.save()
-    return made
+    return image_from_bytes(data=png_bytes(64, 48, color), title=title, name="foto.png")
 
 
 def notice(title: str, **fields) -> Announcement:

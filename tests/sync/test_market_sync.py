@@ -86,17 +86,13 @@ def found_by_search(web: Browser, query: str, name: str, timeout: float = 60) ->
 SHOP_CODE = """
 import io
 from decimal import Decimal
-from django.core.files.images import ImageFile
 from PIL import Image
-from hub.site.models import BalaiImage
+from hub.media.services import image_from_bytes
 from marketplace.models import Bumdes, Product, ProductCategory
 
 buffer = io.BytesIO()
 Image.new("RGB", (320, 240), (160, 40, 30)).save(buffer, "PNG")
-photo = BalaiImage(title="Beras merah")
-photo.file = ImageFile(buffer, name="beras.png")
-photo._set_image_file_metadata()
-photo.save()
+photo = image_from_bytes(data=buffer.getvalue(), title="Beras merah", name="beras.png")
 bumdes = Bumdes(name="BUMDes Maju Bersama", slug="maju-bersama", whatsapp="0812 3456 7890")
 bumdes.full_clean()
 bumdes.save()

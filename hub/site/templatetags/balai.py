@@ -6,8 +6,7 @@ from django import template
 from django.utils.html import format_html
 
 from hub.core.regions import format_village_code
-
-from ..images import rendition_filters
+from hub.media.renditions import rendition_filters
 
 register = template.Library()
 

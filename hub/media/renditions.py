@@ -1,4 +1,4 @@
-"""Which renditions every image gets, and how a page shows an image before they exist."""
+"""Which renditions every image gets: the display sizes villager pages use and their filters."""
 
 from functools import cache
 
@@ -26,4 +26,5 @@ def rendition_filters(size: str) -> tuple[Filter, ...]:
 
 
 def all_rendition_filters() -> tuple[Filter, ...]:
+    """Every filter of every size: what the background task makes for each image."""
     return tuple(f for size in SIZES for f in rendition_filters(size))

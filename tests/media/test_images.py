@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from PIL import Image
 
-from hub.site.images import all_rendition_filters
-from hub.site.models import BalaiImage, BalaiRendition
-from hub.site.tasks import image_renditions_task
+from hub.media.models import BalaiImage, BalaiRendition
+from hub.media.renditions import all_rendition_filters
+from hub.media.tasks import image_renditions_task
 from tests.conftest import png_bytes
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,73 @@
+"""Writes of images: an image made from a file or bytes, its renditions."""
+
+import io
+import os
+from typing import IO
+
+from django.core.files.images import ImageFile
+from django.db import transaction
+from PIL import UnidentifiedImageError
+from wagtail.images import get_image_model
+from wagtail.images.models import AbstractImage
+from willow.image import UnrecognisedImageFormatError
+
+from hub.core import pagecache
+
+from .renditions import all_rendition_filters
+
+Focal = tuple[int | None, int | None, int | None, int | None]
+
+
+class NotAnImage(ValueError):
+    """The bytes are no image Pillow can read."""
+
+
+def image_from_file(
+    *, file: IO[bytes], title: str, name: str, focal: Focal | None = None
+) -> AbstractImage:
+    """Save a new image from an open binary file, with its SHA-1 and SHA-256, size and
+    dimensions, as an upload through the admin would (its renditions follow from the cluster).
+
+    ``name`` is the original file name (its extension picks the format Wagtail stores it as);
+    it is the title too when ``title`` is empty.
+    Raises :class:`NotAnImage` for anything Pillow cannot read, before storing a byte.
+    """
+    # "." and ".." are names the storage refuses (SuspiciousFileOperation)
+    name = os.path.basename(name).strip(". ") or "gambar"
+    image = get_image_model()(title=(title or name)[:255])
+    if focal is not None:
+        (
+            image.focal_point_x,
+            image.focal_point_y,
+            image.focal_point_width,
+            image.focal_point_height,
+        ) = focal
+    try:
+        image.file = ImageFile(file, name=name)
+        image._set_image_file_metadata()
+    except (UnrecognisedImageFormatError, UnidentifiedImageError) as exc:
+        raise NotAnImage(name) from exc
+    if not image.width or not image.height:
+        raise NotAnImage(name)
+    image.save()
+    return image
+
+
+def image_from_bytes(
+    *, data: bytes, title: str, name: str = "gambar.png", focal: Focal | None = None
+) -> AbstractImage:
+    """:func:`image_from_file` for an image held in memory (demo data, tests, benches)."""
+    return image_from_file(file=io.BytesIO(data), title=title, name=name, focal=focal)
+
+
+def image_renditions_create(*, image_id: int) -> int:
+    """Create every rendition the villager pages use for one image (idempotent)."""
+    image = get_image_model().objects.filter(pk=image_id).first()
+    if image is None:  # deleted before the task ran
+        return 0
+    filters = all_rendition_filters()
+    renditions = image.create_renditions(*filters)
+    # Wagtail saves them with bulk_create, which sends no post_save: drop the cached pages here
+    # so that placeholders turn into pictures.
+    transaction.on_commit(pagecache.invalidate)
+    return len(renditions)
