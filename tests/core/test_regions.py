@@ -11,7 +11,7 @@ from hub.core.regions import (
     lookup_village,
     normalize_village_code,
 )
-from hub.sync import identity
+from hub.sync.core import identity
 
 
 @pytest.mark.parametrize(
