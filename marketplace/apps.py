@@ -11,6 +11,7 @@ class MarketplaceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from hub.core.demo import register_demo
         from hub.site.entries import HomeEntry, register_home_entry
 
         from . import signal_handlers  # noqa: F401
@@ -18,6 +19,7 @@ class MarketplaceConfig(AppConfig):
         from .sync import register_synced_models
 
         register_synced_models()
+        register_demo("pasar", "marketplace.demo.load_demo", order=20)
         register_home_entry(
             HomeEntry(
                 key="pasar",

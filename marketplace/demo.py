@@ -1,5 +1,5 @@
 """The demo shop of the demo village: BUMDes Berantai Sejahtera, its products, a staff account and
-a couple of orders. Loaded by ``load_demo_market`` after ``load_demo_village`` (scripts/run does
+a couple of orders. Loaded by ``load_demo`` after the demo village (scripts/run does
 both on a new database).
 
 The categories are written as the upstream (the province, Jambi: ``15``) would have sent them,
@@ -347,3 +347,19 @@ def load_demo_market() -> dict:
         "staff_username": STAFF_USERNAME,
         "staff_password": _staff(bumdes),
     }
+
+
+def load_demo() -> list[str]:
+    """``load_demo``'s loader (hub.core.demo): the demo shop, and what to print."""
+    result = load_demo_market()
+    lines = [
+        f"Toko demo siap / demo shop ready: {result['bumdes']} "
+        f"({result['products']} produk / products)."
+    ]
+    if result["staff_password"]:
+        lines.append(
+            f"Akun BUMDes / BUMDes staff login: {result['staff_username']}  "
+            f"sandi / password: {result['staff_password']}\n"
+            "(ditampilkan sekali saja / shown only this once)"
+        )
+    return lines

@@ -11,7 +11,10 @@ class SiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from hub.core.demo import register_demo
+
         from . import checks, signal_handlers  # noqa: F401
         from .sync import register_synced_models
 
         register_synced_models()
+        register_demo("desa", "hub.site.demo.load_demo", order=10)

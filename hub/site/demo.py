@@ -291,3 +291,15 @@ def load_demo_village(stdout=None) -> dict:
         result["admin_password"] = password
     result["home_url"] = home.url
     return result
+
+
+def load_demo() -> list[str]:
+    """``load_demo``'s loader (hub.core.demo): the demo village, and what to print."""
+    result = load_demo_village()
+    lines = ["Desa demo siap / demo village ready."]
+    if result["admin_password"]:
+        lines.append(
+            "Akun admin / admin login: admin  kata sandi / password: "
+            f"{result['admin_password']}\n(ditampilkan sekali saja / shown only this once)"
+        )
+    return lines

@@ -92,7 +92,7 @@ def _get(url: str) -> tuple[int, str]:
 def test_upstream_migrates_and_serves_on_postgresql(upstream_env):
     # given a fresh PostgreSQL database, migrated, with content in it
     _manage(upstream_env, "migrate", "--noinput", "-v0")
-    _manage(upstream_env, "load_demo_village")
+    _manage(upstream_env, "load_demo", "--only", "desa")
     _manage(upstream_env, "collectstatic", "--noinput", "-v0")
     port = _free_port()
     env = {**upstream_env, "PORT": str(port), "HOST": "127.0.0.1", "HUB_WEB_WORKERS": "2"}
