@@ -16,9 +16,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from hub.sync import keys, signing, wire
-
-from .linksim import LinkSim
-from .nodes import UPSTREAM_CODE, VILLAGE_CODES, Agent
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, Agent
+from tests.harness.linksim import LinkSim
 
 pytestmark = pytest.mark.e2e
 
