@@ -39,6 +39,17 @@ def short(path: str) -> str:
     return re.sub(r"([0-9a-f]{8})-[0-9a-f-]{27}", r"\1…", path)
 
 
+def hub_bench_main(parser, run, argv: list[str]) -> int:
+    """The options of a bench of one ``scripts/run`` hub (port, JSON file, keep), then ``run``
+    with the parsed arguments (and ``argv``, for the report's command line)."""
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--json", help="write all figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the data dir and its log")
+    args = parser.parse_args(argv)
+    args.argv = argv
+    return run(args)
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100)."""
     if not values:

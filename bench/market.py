@@ -29,7 +29,6 @@ import http.client
 import os
 import re
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -45,6 +44,7 @@ from .common import (
     code_version,
     finish,
     http_get,
+    hub_bench_main,
     kb,
     machine,
     percentile,
@@ -464,13 +464,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--products", type=int, default=PRODUCTS, help="products to seed (2000)")
     parser.add_argument("--iterations", type=int, default=200, help="uncached page requests")
     parser.add_argument("--orders", type=int, default=200, help="orders placed (200)")
-    parser.add_argument("--port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--json", help="write all figures to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the data dir and its log")
-    args = parser.parse_args(argv)
-    args.argv = argv
-    return run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return hub_bench_main(parser, run, argv)

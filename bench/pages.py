@@ -25,7 +25,6 @@ import json
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,6 +42,7 @@ from .common import (
     code_version,
     finish,
     http_get,
+    hub_bench_main,
     kb,
     machine,
     mb,
@@ -702,13 +702,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wrk-rounds", type=int, default=3, help="rounds of wrk runs (3)")
     parser.add_argument("--load-seconds", type=int, default=60, help="load before memory (60)")
     parser.add_argument("--render-iterations", type=int, default=200)
-    parser.add_argument("--port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--json", help="write all figures to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the data dir and its log")
-    args = parser.parse_args(argv)
-    args.argv = argv
-    return run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return hub_bench_main(parser, run, argv)

@@ -32,7 +32,6 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,10 +45,7 @@ from hub.sync import keys, signing  # noqa: E402 - no settings needed for these
 from tests.harness.hubs import VILLAGE_CODES, UpstreamNode, VillageNode
 from tests.harness.linksim import LinkSim
 
-ROOT = Path(__file__).resolve().parent.parent
-
-KB = 1024
-MB = 1024 * 1024
+from .common import KB, MB, ROOT, BenchError, kb, percentile, say
 
 TARGET_IDLE_BYTES = 1 * KB
 TARGET_PUSH_RATIO = 1.25
@@ -63,27 +59,6 @@ LINK_KBPS = 2000  # 1 kbit = 1000 bits, as linksim counts
 RECORD_PREFIX = "catatan bench"
 FAKE_VILLAGE_PREFIX = "15990000"  # + two digits: villages of the upstream's province (15)
 SYNC_PATHS = ("/sync/v1/",)
-
-
-class BenchError(Exception):
-    """The benchmark could not run (as opposed to a target that was missed)."""
-
-
-def say(message: str) -> None:
-    print(f"\033[1m[bench]\033[0m {message}", file=sys.stderr, flush=True)
-
-
-def kb(n: float) -> str:
-    return f"{n / KB:.1f} KB"
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))  # ceil
-    return ordered[int(rank) - 1]
 
 
 def load_average() -> str:
@@ -875,7 +850,3 @@ def main(argv: list[str]) -> int:
     print()
     say(f"results in {json_path}")
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
