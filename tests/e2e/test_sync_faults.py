@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from hub.sync import keys, signing, wire
 from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, Agent
 from tests.harness.linksim import LinkSim
+from tests.harness.processes import manage
 
 pytestmark = pytest.mark.e2e
 
@@ -190,8 +191,6 @@ def test_wrong_and_revoked_keys_are_refused(upstream, villages):
     assert v("sync")["ok"]
     # given a key the upstream does not know (the village's key was replaced)
     (village.data_dir / "keys" / "node_ed25519.pem").unlink()
-    from tests.sync.nodes import manage
-
     manage(village.env, "node_init")
     v2 = village.agent()
     v2("create", n=1, prefix="kunci salah")

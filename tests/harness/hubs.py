@@ -180,15 +180,17 @@ def start_hub(
 class HubStarter:
     """Starts hubs for a test or a module and stops whatever is still running at the end."""
 
-    def __init__(self, base: Path, template: str | None = None):
+    def __init__(self, base: Path, template: str | None = None, timeout: float | None = None):
         self.base = base
         self.template = template
+        self.timeout = timeout
         self.hubs: list[Hub] = []
 
     def __call__(self, data_dir: Path | None = None, port: int | None = None, **kwargs) -> Hub:
         data_dir = data_dir or self.base / "data"
         log_path = self.base / f"scripts-run-{len(self.hubs) + 1}.log"
         kwargs.setdefault("template", self.template)
+        kwargs.setdefault("timeout", self.timeout)
         hub = start_hub(data_dir, log_path, port, **kwargs)
         self.hubs.append(hub)
         return hub

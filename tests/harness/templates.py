@@ -58,13 +58,14 @@ def static_sources_hash() -> str:
 
 @cache
 def code_hash(kind: str) -> str:
-    """What a template of ``kind`` is made from: migrations and static sources; the demo's also
-    every module of the apps (the demo data goes through their services) and their data files."""
-    patterns = ("**/migrations/*.py",)
+    """What a template of ``kind`` is made from: migrations, settings (the installed apps) and
+    static sources; the demo's also every module of the apps (the demo data goes through their
+    services) and their data files."""
+    patterns = ("**/migrations/*.py", "settings/*.py")
     if kind == "demo":
         patterns += ("**/*.py", "**/data/*")
     digest = hashlib.sha256(static_sources_hash().encode())
-    for path in _files(patterns):
+    for path in [*_files(patterns), Path(__file__).with_name("template_settings.py")]:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -83,7 +84,7 @@ def _build_env(data_dir: Path) -> dict:
         HUB_DATA_DIR=str(data_dir),
         # in the environment only: a template never holds a secret key
         HUB_SECRET_KEY=secrets.token_urlsafe(40),
-        DJANGO_SETTINGS_MODULE="hub.settings.main",
+        DJANGO_SETTINGS_MODULE="tests.harness.template_settings",
     )
     return env
 
@@ -193,7 +194,10 @@ def _build_database(conn, pg: dict, template: str) -> None:
     data_dir = CACHE_DIR / f".{building}"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = upstream_env(pg, building, data_dir)
-    env["HUB_SECRET_KEY"] = secrets.token_urlsafe(40)
+    env.update(
+        HUB_SECRET_KEY=secrets.token_urlsafe(40),
+        DJANGO_SETTINGS_MODULE="tests.harness.template_settings",
+    )
     try:
         manage(env, "migrate", "--noinput", "-v0", timeout=600)
     except BaseException:
