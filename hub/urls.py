@@ -1,4 +1,8 @@
-"""URLs: the Wagtail admin, the villager-facing extras (search, language, PWA, health), pages."""
+"""URLs: the Wagtail admin, the villager-facing extras (search, language, PWA, health), pages.
+
+This is the village hub's ``ROOT_URLCONF``; ``hub.urls_upstream`` is the upstream's. Both are
+built by :func:`hub_urlpatterns`, which differs only in the marketplace pages under /pasar/.
+"""
 
 from django.conf import settings
 from django.urls import include, path, re_path
@@ -8,24 +12,32 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from hub.core import views as core_views
 from hub.site import views as site_views
+from marketplace import urls as market_urls
 
-urlpatterns = [
-    path("admin/", include(wagtailadmin_urls)),
-    path("dokumen/", include(wagtaildocs_urls)),
-    path("healthz", core_views.healthz, name="healthz"),
-    path("sync/v1/", include("hub.sync.urls")),
-    path("pasar/", include("marketplace.urls")),
-    path("cari/", site_views.search, name="search"),
-    path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
-    path("offline/", site_views.offline, name="offline"),
-    path("sw.js", site_views.service_worker, name="service_worker"),
-    path("manifest.webmanifest", site_views.manifest, name="manifest"),
-]
-if settings.HUB_SERVE_MEDIA:
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
-    )
-urlpatterns.append(path("", include(wagtail_urls)))
+
+def hub_urlpatterns(market_patterns: list) -> list:
+    """Every URL of a hub, with ``market_patterns`` (the role's) as the ``market`` namespace."""
+    patterns = [
+        path("admin/", include(wagtailadmin_urls)),
+        path("dokumen/", include(wagtaildocs_urls)),
+        path("healthz", core_views.healthz, name="healthz"),
+        path("sync/v1/", include("hub.sync.urls")),
+        path("pasar/", include((market_patterns, market_urls.app_name))),
+        path("cari/", site_views.search, name="search"),
+        path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
+        path("offline/", site_views.offline, name="offline"),
+        path("sw.js", site_views.service_worker, name="service_worker"),
+        path("manifest.webmanifest", site_views.manifest, name="manifest"),
+    ]
+    if settings.HUB_SERVE_MEDIA:
+        patterns.append(
+            re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
+        )
+    patterns.append(path("", include(wagtail_urls)))
+    return patterns
+
+
+urlpatterns = hub_urlpatterns(market_urls.village_urlpatterns)
 
 handler404 = "hub.site.views.page_not_found"
 handler500 = "hub.site.views.server_error"

@@ -111,3 +111,31 @@ SQL
 }
 
 manage() { "$PY" "$BALAI_ROOT/manage.py" "$@"; }
+
+# What collected static files are made from: the apps' static files, the settings naming their
+# storage, and the installed packages (their versions, from the dist-info names). Printed as one
+# SHA-256; tests/harness/templates.py keys its migrated data dirs on it too.
+static_sources_hash() {
+  local dirs=() d
+  for d in hub marketplace egov elearning; do [ -d "$BALAI_ROOT/$d" ] && dirs+=("$d"); done
+  {
+    (cd "$BALAI_ROOT" && find "${dirs[@]}" -type f -path '*/static/*' -print0 | sort -z \
+      | xargs -0 sha256sum && sha256sum hub/settings/base.py)
+    ls "$VENV"/lib/python3*/site-packages
+  } | sha256sum | cut -c1-64
+}
+
+# collectstatic into $HUB_DATA_DIR/static unless it was collected from the same sources already:
+# compressing every file again takes 30-45 s on 2 cores, at every start of scripts/run.
+collect_static() {
+  # (the stamp beside the static dir, not in it: whitenoise serves whatever is in there)
+  local stamp="$HUB_DATA_DIR/cache/static-sources.sha256" sum
+  sum=$(static_sources_hash)
+  if [ -f "$HUB_DATA_DIR/static/staticfiles.json" ] \
+    && [ "$(cat "$stamp" 2>/dev/null || true)" = "$sum" ]; then
+    return 0
+  fi
+  manage collectstatic --noinput -v0
+  mkdir -p "$HUB_DATA_DIR/cache"
+  echo "$sum" > "$stamp"
+}

@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -18,6 +19,17 @@ from hub.site.models import (
     HomePage,
 )
 from hub.site.services import village_identity_set
+
+MULTI_PROCESS_DIR = Path(__file__).resolve().parent / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e starts real processes: marked ``e2e`` by its folder (before
+    ``-m`` selects), so ``scripts/test --fast`` (``-m "not e2e ..."``) cannot miss one."""
+    for item in items:
+        if MULTI_PROCESS_DIR in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)

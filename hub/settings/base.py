@@ -114,7 +114,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
 
 TEMPLATES = [

@@ -7,6 +7,9 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER, env_int
 
+# the province market under /pasar/ instead of the village shop
+ROOT_URLCONF = "hub.urls_upstream"
+
 if not os.environ.get("HUB_DB_NAME"):
     raise ImproperlyConfigured(
         "The upstream role needs PostgreSQL: set HUB_DB_NAME (and HUB_DB_USER, HUB_DB_PASSWORD, "

@@ -3,6 +3,8 @@
 from .base import *  # noqa: F403
 from .base import DATA_DIR, env_int
 
+ROOT_URLCONF = "hub.urls"
+
 # WAL lets villagers read while the cluster writes; synchronous=NORMAL is safe with WAL (a power
 # cut can lose the last commits, never corrupt the file); IMMEDIATE transactions take the write
 # lock at BEGIN so two writers queue on the busy timeout instead of failing with

@@ -1,13 +1,14 @@
 """System checks of the village site."""
 
-from django.conf import settings
 from django.core.checks import Warning, register
 from django.db import DatabaseError
+
+from hub.core.roles import is_upstream
 
 
 @register(deploy=True)
 def village_code_check(app_configs, **kwargs):
-    if settings.HUB_ROLE != "village":
+    if is_upstream():
         return []
     from .models import VillageSettings
 

@@ -10,7 +10,6 @@ The buttons call the services (``order_status_set``, ``order_request_accept``,
 ``order_request_decline``): an order changes in no other way in the admin.
 """
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
@@ -21,6 +20,8 @@ from django.views.decorators.http import require_POST, require_safe
 from wagtail.admin import messages
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
+
+from hub.core.roles import is_upstream
 
 from ..models import Fulfilment, Order, OrderRequest, OrderStatus
 from ..permissions import (
@@ -110,7 +111,7 @@ def _order_of(request, pk) -> Order:
 
 def order_may_change(user, order: Order) -> bool:
     """Staff and officials with the permission move the orders of this village's BUMDes."""
-    return settings.HUB_ROLE == "village" and order.is_local and user.has_perm(ORDER_CHANGE)
+    return not is_upstream() and order.is_local and user.has_perm(ORDER_CHANGE)
 
 
 class OrderInspectView(ScopedInspectView):
@@ -195,7 +196,7 @@ def _request_of(request, pk) -> OrderRequest:
 
 
 def request_may_answer(user, order_request: OrderRequest) -> bool:
-    return settings.HUB_ROLE == "village" and user.has_perm(REQUEST_CHANGE)
+    return not is_upstream() and user.has_perm(REQUEST_CHANGE)
 
 
 class RequestInspectView(ScopedInspectView):

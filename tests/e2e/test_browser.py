@@ -2,45 +2,20 @@
 against scripts/run with the demo village. Playwright drives it; it never downloads a browser.
 """
 
-import os
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from .conftest import HOST
+from tests.harness.chromium import PHONE
+from tests.harness.processes import HOST
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path(os.environ.get("BALAI_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-PHONE = {"width": 390, "height": 844}
 PICTURES_TIMEOUT = 60
 # Schemes that never reach the network.
 LOCAL_SCHEMES = {"data", "blob", "about"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: install Debian's package "
-            "(apt-get install chromium; scripts/test does) or set BALAI_CHROMIUM."
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Visitor:

@@ -11,8 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import Visitor, browser  # noqa: F401 (browser: the module's fixture)
-from .test_market_concurrency import manage_shell
+from tests.harness.hubs import manage_shell
+
+from .test_browser import Visitor
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +55,7 @@ def seeded(module_hub):
 
 
 def test_villager_orders_staff_confirm_and_villager_sees_the_new_status(
-    browser,  # noqa: F811
+    browser,
     module_hub,
     seeded,
 ):
@@ -121,7 +122,7 @@ def test_villager_orders_staff_confirm_and_villager_sees_the_new_status(
         villager.context.close()
 
 
-def test_staff_admin_shows_only_their_bumdes_orders(browser, module_hub, seeded):  # noqa: F811
+def test_staff_admin_shows_only_their_bumdes_orders(browser, module_hub, seeded):
     # given: an order of another BUMDes of the village, made in the hub's own environment
     other = manage_shell(
         module_hub.data_dir,

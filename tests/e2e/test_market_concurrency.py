@@ -9,9 +9,7 @@ this hub (the rate limit has its own tests).
 """
 
 import http.client
-import json
 import re
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -19,8 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from . import conftest
-from .conftest import HOST, ROOT, run_environment, start_hub
+from tests.harness.hubs import manage_shell, start_hub
+from tests.harness.processes import HOST
 
 BUYERS = 50
 STOCK = 10
@@ -51,20 +49,6 @@ print(json.dumps({
     "all_orders": Order.objects.count(),
 }))
 """
-
-
-def manage_shell(data_dir, code: str) -> dict:
-    """Python in ``scripts/manage shell`` against the hub's data dir; its last line as JSON."""
-    result = subprocess.run(
-        [str(ROOT / "scripts" / "manage"), "shell", "-c", code],
-        cwd=ROOT,
-        env=run_environment(data_dir, 0),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"scripts/manage shell failed:\n{result.stderr[-3000:]}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @dataclass
@@ -130,11 +114,9 @@ class Buyer(threading.Thread):
 
 
 @pytest.fixture
-def busy_hub(tmp_path, monkeypatch):
-    """scripts/run with 3 gunicorn workers of 4 threads each and the rate limit raised."""
-    # a first start migrates and loads the demo: past 120 s when the 2 cores are shared with
-    # other suites (seen at load average 9); a start that hangs still fails, later
-    monkeypatch.setattr(conftest, "START_TIMEOUT", 300)
+def busy_hub(tmp_path):
+    """scripts/run (the demo village, from the migrated template) with 3 gunicorn workers of
+    4 threads each and the rate limit raised."""
     hub = start_hub(
         tmp_path / "data",
         tmp_path / "scripts-run.log",
@@ -143,6 +125,10 @@ def busy_hub(tmp_path, monkeypatch):
             "HUB_WEB_THREADS": "4",
             "HUB_MARKET_ORDER_RATE_LIMIT": "1000",
         },
+        template="demo",
+        # 3 workers booting while the 2 cores are shared with other suites (seen at load
+        # average 9); a start that hangs still fails, later
+        timeout=300,
     )
     yield hub
     hub.stop()

@@ -1,84 +1,39 @@
 """The upstream role on a real PostgreSQL server: migrate, serve with gunicorn, search.
 
 scripts/test starts PostgreSQL and exports HUB_TEST_PG_* (host, port, user, password of a role
-that may create databases); each run makes its own database and drops it afterwards.
+that may create databases); each run makes its own database and drops it afterwards. This test
+migrates it from scratch (the other upstreams copy a migrated template); the static files are the
+village template's, collected by the same code (collectstatic does not depend on the role).
 """
 
-import os
 import secrets
-import socket
+import shutil
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.sync.nodes import pg_settings
-
-ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
+from tests.harness import templates
+from tests.harness.hubs import pg_settings
+from tests.harness.processes import ROOT, VENV_BIN, free_port, manage
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def upstream_env(tmp_path_factory):
-    import psycopg
-
     pg = pg_settings()
     name = f"balai_upstream_{secrets.token_hex(4)}"
-    conninfo = dict(
-        host=pg["HUB_TEST_PG_HOST"],
-        port=pg["HUB_TEST_PG_PORT"],
-        user=pg["HUB_TEST_PG_USER"],
-        password=pg["HUB_TEST_PG_PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    )
-    try:
-        with psycopg.connect(**conninfo) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"cannot reach the test PostgreSQL server: {exc}")
+    with templates.pg_connect(pg) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
     data_dir = tmp_path_factory.mktemp("upstream-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "DJANGO_"))}
-    env.update(
-        {
-            "HUB_ROLE": "upstream",
-            "HUB_DB_NAME": name,
-            "HUB_DB_HOST": pg["HUB_TEST_PG_HOST"],
-            "HUB_DB_PORT": pg["HUB_TEST_PG_PORT"],
-            "HUB_DB_USER": pg["HUB_TEST_PG_USER"],
-            "HUB_DB_PASSWORD": pg["HUB_TEST_PG_PASSWORD"],
-            "HUB_SECRET_KEY": secrets.token_urlsafe(40),
-            "HUB_DATA_DIR": str(data_dir),
-            "DJANGO_SETTINGS_MODULE": "hub.settings.main",
-        }
-    )
+    env = templates.upstream_env(pg, name, data_dir)
+    env["HUB_SECRET_KEY"] = secrets.token_urlsafe(40)
+    del env["HUB_NODE_CODE"]  # as a new upstream before its operator names it
     yield env
-    with psycopg.connect(**conninfo) as conn:
+    with templates.pg_connect(pg) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _manage(env, *args):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
-    return result
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -91,10 +46,11 @@ def _get(url: str) -> tuple[int, str]:
 
 def test_upstream_migrates_and_serves_on_postgresql(upstream_env):
     # given a fresh PostgreSQL database, migrated, with content in it
-    _manage(upstream_env, "migrate", "--noinput", "-v0")
-    _manage(upstream_env, "load_demo", "--only", "desa")
-    _manage(upstream_env, "collectstatic", "--noinput", "-v0")
-    port = _free_port()
+    manage(upstream_env, "migrate", "--noinput", "-v0")
+    manage(upstream_env, "load_demo", "--only", "desa")
+    static = templates.village_template() / "static"
+    shutil.copytree(static, upstream_env["HUB_DATA_DIR"] + "/static", dirs_exist_ok=True)
+    port = free_port()
     env = {**upstream_env, "PORT": str(port), "HOST": "127.0.0.1", "HUB_WEB_WORKERS": "2"}
     server = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "hub/gunicorn.conf.py"), "hub.wsgi"],

@@ -440,6 +440,7 @@ def test_categories_cannot_be_added_on_a_village_even_by_a_superuser(client, adm
 def test_categories_are_edited_on_the_upstream(client, admin_user, category, settings):
     # given: the upstream role, where operators own the categories
     settings.HUB_ROLE = "upstream"
+    settings.ROOT_URLCONF = "hub.urls_upstream"
     client.force_login(admin_user)
     # when
     response = client.get(reverse("market_categories:edit", args=[category.pk]))
@@ -513,6 +514,7 @@ def test_order_list_filters_by_status(staff_client, shops, place_order):
 def test_orders_are_not_moved_on_the_upstream(client, admin_user, shops, settings):
     # given: the upstream, where the villages' orders are copies
     settings.HUB_ROLE = "upstream"
+    settings.ROOT_URLCONF = "hub.urls_upstream"
     client.force_login(admin_user)
     order = shops["a"].order
     # when

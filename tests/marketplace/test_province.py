@@ -2,14 +2,13 @@
 buyer's request and its status page, and the categories seed command.
 
 The test settings are the village role. The market's views read the role and the node code at
-request time, and ``marketplace/urls.py`` picks its patterns at import, so the ``upstream``
-fixture overrides both settings and re-imports the URL modules under them (and back after);
-records from villages are written the way the sync engine writes them (``applying()``, the
-village's origin). tests/sync/test_market_sync.py runs the same pages on a real upstream.
+request time and the upstream role has its own ``ROOT_URLCONF``, so the ``upstream`` fixture
+overrides the three settings as ``hub.settings.upstream`` sets them; records from villages are
+written the way the sync engine writes them (``applying()``, the village's origin).
+tests/e2e/test_market_sync.py runs the same pages on a real upstream.
 """
 
 import gzip
-import importlib
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -19,11 +18,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import CommandError, call_command
 from django.test import override_settings
-from django.urls import clear_url_caches, set_urlconf
 from django.utils import timezone
 
-import hub.urls
-import marketplace.urls
 from hub.core import pagecache
 from hub.sync.core.journal import applying
 from hub.sync.models import Node
@@ -44,20 +40,13 @@ SAROLANGUN_B = "1503012001"  # Tambak Ratu, Kabupaten Sarolangun
 BATANGHARI = "1504012002"  # Sengkati Kecil, Kabupaten Batanghari
 
 
-def _urls_reload():
-    # hub.urls too: its /pasar/ resolver keeps the patterns it read first
-    importlib.reload(marketplace.urls)
-    importlib.reload(hub.urls)
-    clear_url_caches()
-    set_urlconf(None)
-
-
 @pytest.fixture
 def upstream(db):
-    with override_settings(HUB_ROLE="upstream", SYNC_NODE_CODE=UPSTREAM):
-        _urls_reload()
+    # override_settings clears Django's URL caches when ROOT_URLCONF changes (and back after)
+    with override_settings(
+        HUB_ROLE="upstream", SYNC_NODE_CODE=UPSTREAM, ROOT_URLCONF="hub.urls_upstream"
+    ):
         yield
-    _urls_reload()
 
 
 def synced_in(origin, model, **fields):

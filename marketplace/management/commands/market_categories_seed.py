@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hub.core.roles import is_upstream
 from marketplace.models import ProductCategory
 
 # (slug, Indonesian name, English name): the categories every province starts with; operators
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        if settings.HUB_ROLE != "upstream":
+        if not is_upstream():
             raise CommandError(
                 _(
                     "Kategori produk dibuat di server upstream (provinsi/kabupaten), bukan di hub "

@@ -1,8 +1,9 @@
-"""`scripts/bench sync`: the sync engine measured against the project's targets, real processes.
+"""`scripts/bench sync` (``python -m bench sync``): the sync engine measured against the
+project's targets, real processes.
 
 Run through ``scripts/bench sync`` (it installs and starts PostgreSQL when missing, as
 ``scripts/test`` does, and exports ``HUB_TEST_PG_*``). The nodes are those of the multi-process
-sync tests (:mod:`tests.sync.nodes`): an upstream under gunicorn with 2 workers on its own
+sync tests (:mod:`tests.harness.hubs`): an upstream under gunicorn with 2 workers on its own
 PostgreSQL database, a village under ``scripts/run`` (gunicorn + the django-q2 cluster on
 SQLite), an agent process per node to act on its database, and ``scripts/linksim`` between the
 village and the upstream, whose counters are the bytes that really crossed the link.
@@ -31,7 +32,6 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,17 +39,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import pytest  # noqa: E402 - the harness reports its failures with pytest.fail
+import pytest  # the harness reports its failures with pytest.fail
 
 from hub.sync.wire import keys, signing  # noqa: E402 - no settings needed for these
-from tests.sync.linksim import LinkSim  # noqa: E402
-from tests.sync.nodes import VILLAGE_CODES, UpstreamNode, VillageNode  # noqa: E402
+from tests.harness.hubs import VILLAGE_CODES, UpstreamNode, VillageNode
+from tests.harness.linksim import LinkSim
 
-KB = 1024
-MB = 1024 * 1024
+from .common import KB, MB, ROOT, BenchError, kb, percentile, say
 
 TARGET_IDLE_BYTES = 1 * KB
 TARGET_PUSH_RATIO = 1.25
@@ -63,27 +59,6 @@ LINK_KBPS = 2000  # 1 kbit = 1000 bits, as linksim counts
 RECORD_PREFIX = "catatan bench"
 FAKE_VILLAGE_PREFIX = "15990000"  # + two digits: villages of the upstream's province (15)
 SYNC_PATHS = ("/sync/v1/",)
-
-
-class BenchError(Exception):
-    """The benchmark could not run (as opposed to a target that was missed)."""
-
-
-def say(message: str) -> None:
-    print(f"\033[1m[bench]\033[0m {message}", file=sys.stderr, flush=True)
-
-
-def kb(n: float) -> str:
-    return f"{n / KB:.1f} KB"
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))  # ceil
-    return ordered[int(rank) - 1]
 
 
 def load_average() -> str:
@@ -773,8 +748,10 @@ def print_table(results: Results) -> None:
             print("  ".join("-" * w for w in widths))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench sync", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--records", type=int, default=10_000, help="records pushed (10000)")
     parser.add_argument("--blob-side", type=int, default=2600, help="noise PNG side, px (2600)")
     parser.add_argument(
@@ -793,7 +770,7 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="result file (var/bench/sync-<time>.json)")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     started_at = datetime.now(UTC)
     json_path = args.json or ROOT / "var" / "bench" / f"sync-{started_at:%Y%m%d-%H%M%S}.json"
@@ -868,7 +845,3 @@ def main() -> int:
     print()
     say(f"results in {json_path}")
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,7 +3,7 @@
 
 import pytest
 
-from .nodes import VILLAGE_CODES
+from tests.harness.hubs import VILLAGE_CODES
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import urllib.error
 
 import pytest
 
-from tests.sync.linksim import LinkSim
+from tests.harness.linksim import LinkSim
 
 
 def payload(size: int) -> bytes:

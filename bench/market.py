@@ -1,4 +1,5 @@
-"""`scripts/bench market`: the BUMDes shop with 2,000 products, measured against its targets.
+"""`scripts/bench market` (``python -m bench market``): the BUMDes shop with 2,000 products,
+measured against its targets.
 
 Run through ``scripts/bench market``. A fresh data directory in /tmp (nothing is written into the
 repository), ``scripts/run`` started there as a technician would (demo village and demo shop,
@@ -25,34 +26,33 @@ itself could not run. Figures and how to read them: docs/benchmarks.md.
 import argparse
 import gzip
 import http.client
-import json
 import os
 import re
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
-from bench_pages import (
+from tests.harness.processes import free_port
+
+from .common import (
     KB,
     BenchError,
     Check,
-    Hub,
-    bench_render,
     code_version,
     finish,
-    free_port,
     http_get,
+    hub_bench_main,
     kb,
     machine,
-    manage_shell,
     percentile,
     say,
     table,
 )
+from .hub import Hub, run_step
+from .pages import bench_render
 
 PRODUCTS = 2000
 PHOTOS = 24
@@ -67,82 +67,6 @@ STYLESHEET = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"')
 SCRIPT = re.compile(r'<script[^>]+src="([^"]+)"')
 IMG = re.compile(r"<img\b[^>]*>")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-SEED = """
-import json, random, time
-from decimal import Decimal
-from django.db import transaction
-from marketplace.demo import PRODUCTS as DEMO_ROWS, photo_image
-from marketplace.models import Bumdes, Product, ProductCategory
-
-N, PHOTOS = {products}, {photos}
-started = time.perf_counter()
-rng = random.Random(2026)
-categories = list(ProductCategory.objects.all())
-demo = Bumdes.objects.get(slug="berantai-sejahtera")
-words = ["Beras", "Kopi", "Pinang", "Madu", "Keripik", "Gula aren", "Cabai", "Jahe", "Kunyit",
-         "Pisang", "Durian", "Kelapa", "Tikar pandan", "Anyaman rotan", "Ikan salai", "Karet"]
-kinds = ["merah", "super", "kampung", "organik", "kering", "segar", "asli", "premium"]
-with transaction.atomic():
-    shops = [demo]
-    for slug, name in [("tani-makmur", "BUMDes Tani Makmur"),
-                       ("sungai-jernih", "BUMDes Sungai Jernih")]:
-        shop = Bumdes(name=name, slug=slug, whatsapp="081260002022", opening_hours="08.00-16.00")
-        shop.full_clean()
-        shop.save()
-        shops.append(shop)
-    photos = [
-        photo_image(f"bench-{{i}}", f"bench {{i}}", DEMO_ROWS[i % len(DEMO_ROWS)][10], 1000 + i)
-        for i in range(PHOTOS)
-    ]
-    drawn = time.perf_counter() - started
-# in transactions of 200 products: one long write transaction would hold SQLite's lock past the
-# busy timeout of the cluster's scheduler, which is not what this measures
-for chunk in range(0, N, 200):
-    with transaction.atomic():
-        for i in range(chunk, min(N, chunk + 200)):
-            fractional = i % 3 == 0
-            kind = kinds[(i // len(words)) % len(kinds)]
-            Product(
-                bumdes=shops[i % len(shops)],
-                category=categories[i % len(categories)],
-                name=f"{{words[i % len(words)]}} {{kind}} {{i:04d}}",
-                slug=f"produk-{{i:04d}}",
-                short_description="Hasil warga desa, dipanen dan dikemas di desa.",
-                price=rng.randrange(2000, 150000, 500),
-                unit="kg" if fractional else "buah",
-                fractional=fractional,
-                stock=Decimal(rng.randrange(0, 200)),
-                min_order=Decimal("1"),
-                photo_1=photos[i % PHOTOS],
-            ).save()
-with transaction.atomic():
-    orders = Product(
-        bumdes=demo, category=categories[0], name="Bibit kopi (bench pesanan)",
-        slug="bench-pesanan", price=5000, unit="batang", stock=Decimal("1000000"),
-    )
-    orders.save()
-print(json.dumps({{
-    "seconds": time.perf_counter() - started, "photo_seconds": drawn,
-    "products": Product.objects.count(), "order_product": str(orders.pk),
-}}))
-"""
-
-STATE = """
-import json
-from hub.sync.models import JournalEntry
-from marketplace.models import Order, Product
-print(json.dumps({
-    "products": Product.objects.count(),
-    "orders": Order.objects.count(),
-    "journal": JournalEntry.objects.count(),
-    "order_stock": str(Product.objects.get(slug="bench-pesanan").stock),
-}))
-"""
-
-
-def shell_json(data_dir: Path, code: str) -> dict:
-    return json.loads(manage_shell(data_dir, code).strip().splitlines()[-1])
 
 
 def get(hub: Hub, path: str) -> tuple[int, dict, bytes]:
@@ -461,7 +385,7 @@ def run(args) -> int:
     hub = Hub(data_dir, port, log_path, extra_env={"HUB_MARKET_ORDER_RATE_LIMIT": "1000000"})
     results: dict = {
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z"),
-        "command": "scripts/bench market " + " ".join(sys.argv[1:]),
+        "command": "scripts/bench market " + " ".join(args.argv),
         "machine": machine(),
         "code": code_version(),
         "data_dir": str(data_dir),
@@ -475,7 +399,7 @@ def run(args) -> int:
         hub.wait_queue_empty()
         results["loadavg"]["seed"] = loadavg()
         say(f"seeding {args.products} products with {PHOTOS} photos")
-        results["seed"] = shell_json(data_dir, SEED.format(products=args.products, photos=PHOTOS))
+        results["seed"] = run_step(data_dir, "market_seed", products=args.products, photos=PHOTOS)
         say(f"seeded in {results['seed']['seconds']:.1f} s; waiting for the renditions")
         results["renditions_s"] = hub.wait_queue_empty()
 
@@ -505,7 +429,7 @@ def run(args) -> int:
         results["loadavg"]["order"] = loadavg()
         say(f"placing {args.orders} orders")
         results["order"] = order_times(hub, results["seed"]["order_product"], args.orders)
-        results["state"] = shell_json(data_dir, STATE)
+        results["state"] = run_step(data_dir, "market_state")
         log = hub.log_text()
         results["database_locked"] = log.count("database is locked")
         results["tracebacks"] = log.count("Traceback")
@@ -533,18 +457,11 @@ def run(args) -> int:
     return finish(results, checks, report(results, checks), args, data_dir, log_path)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="scripts/bench market", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--products", type=int, default=PRODUCTS, help="products to seed (2000)")
     parser.add_argument("--iterations", type=int, default=200, help="uncached page requests")
     parser.add_argument("--orders", type=int, default=200, help="orders placed (200)")
-    parser.add_argument("--port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--json", help="write all figures to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the data dir and its log")
-    return run(parser.parse_args())
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return hub_bench_main(parser, run, argv)

@@ -4,17 +4,14 @@ came in the signed file. The commands run as real ``manage.py`` processes; an ag
 makes records and reads the database.
 
 A node here is its data directory, database and node key, without web server or cluster
-(``scripts/run``, gunicorn): nothing in a bundle needs them, and two full village hubs would
-cost a minute of collectstatic. The villages' database is migrated once, while the upstream's
-is, and copied.
+(``scripts/run``, gunicorn): nothing in a bundle needs them. The villages' data directories are
+copies of the harness's migrated template, the upstream's database a copy of its own.
 """
 
 import json
 import os
 import secrets
 import shutil
-import subprocess
-import sys
 import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,15 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from .nodes import (
-    ROOT,
-    UPSTREAM_CODE,
-    VILLAGE_CODES,
-    Agent,
-    UpstreamNode,
-    clean_env,
-    manage,
-)
+from tests.harness import templates
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, Agent, UpstreamNode
+from tests.harness.processes import clean_env, manage
 
 pytestmark = pytest.mark.e2e
 
@@ -69,10 +60,9 @@ class OfflineVillage:
     :meth:`join` enrolls it on the upstream and pins the upstream's real key, at an address
     that answers nothing."""
 
-    def __init__(self, base: Path, template: Path, code: str):
+    def __init__(self, base: Path, code: str):
         self.code = code
-        self.data_dir = base / f"village-{code}"
-        shutil.copytree(template, self.data_dir)
+        self.data_dir = templates.village_data_dir(base / f"village-{code}")
         write_secret_key(self.data_dir)
         self.env = village_env(self.data_dir)
         self.agent = Agent(self.env, base / f"agent-{code}.log")
@@ -116,25 +106,6 @@ class UpstreamWithoutServer(UpstreamNode):
         pass
 
 
-def migrated_village(data_dir: Path) -> Path:
-    """A village data directory with its database migrated (and no secret key: each copy
-    gets its own)."""
-    data_dir.mkdir()
-    write_secret_key(data_dir)
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
-        env=village_env(data_dir),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"migrating a village database failed:\n{result.stderr[-3000:]}")
-    (data_dir / "secret_key").unlink()
-    return data_dir
-
-
 @dataclass
 class Hubs:
     upstream: UpstreamNode
@@ -153,9 +124,8 @@ def hubs(tmp_path_factory):
         with ThreadPoolExecutor(max_workers=1) as pool:
             starting = pool.submit(UpstreamWithoutServer, base / "upstream")
             try:
-                template = migrated_village(base / "village-template")
                 for code in VILLAGE_CODES[:2]:
-                    made.append(OfflineVillage(base, template, code))
+                    made.append(OfflineVillage(base, code))
             finally:
                 upstream = starting.result()
                 made.append(upstream)

@@ -1,5 +1,5 @@
 """A test agent: a Django process of one node (village or upstream) that takes JSON commands on
-stdin, one per line, and answers one JSON line each. Started by :mod:`tests.sync.nodes` with the
+stdin, one per line, and answers one JSON line each. Started by :mod:`tests.harness.hubs` with the
 node's environment, so it works on that node's real database and data directory.
 
 It exists so a test can drive hundreds of sync cycles without paying Django's start-up for each.

@@ -16,7 +16,8 @@ import urllib.request
 
 import pytest
 
-from .nodes import UPSTREAM_CODE, VILLAGE_CODES, manage
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES
+from tests.harness.processes import manage
 
 pytestmark = pytest.mark.e2e
 

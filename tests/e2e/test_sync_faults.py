@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives import serialization
 
 from hub.sync.wire import codec as wire
 from hub.sync.wire import keys, signing
-
-from .linksim import LinkSim
-from .nodes import UPSTREAM_CODE, VILLAGE_CODES, Agent
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, Agent
+from tests.harness.linksim import LinkSim
+from tests.harness.processes import manage
 
 pytestmark = pytest.mark.e2e
 
@@ -192,8 +192,6 @@ def test_wrong_and_revoked_keys_are_refused(upstream, villages):
     assert v("sync")["ok"]
     # given a key the upstream does not know (the village's key was replaced)
     (village.data_dir / "keys" / "node_ed25519.pem").unlink()
-    from tests.sync.nodes import manage
-
     manage(village.env, "node_init")
     v2 = village.agent()
     v2("create", n=1, prefix="kunci salah")

@@ -1,0 +1,220 @@
+"""Migrated hubs to copy from: a village data directory (migrated, static files collected, with
+or without the demo village) and an upstream PostgreSQL database (migrated), each made once and
+copied for every hub, instead of a migrate and a collectstatic per hub (about a minute each).
+
+A template is keyed by a hash of what it is made from (migrations, static files, the installed
+packages; for the demo, all the apps' code), so a code change makes a new one and never reuses a
+stale one. It holds nothing that is a node's own: no secret key (made with one in the environment
+that is not written anywhere) and no node key (``node_init`` runs on each copy).
+
+Village templates live in ``.cache/hub-templates`` of the checkout (``BALAI_TEMPLATE_DIR`` to move
+them); upstream ones are ``balai_tmpl_<hash>`` databases on the test PostgreSQL server. Both are
+made under a lock, so concurrent sessions share one; the unused ones are dropped after two days.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from .processes import ROOT, clean_env, manage
+
+APPS = ("hub", "marketplace", "egov", "elearning")
+CACHE_DIR = Path(os.environ.get("BALAI_TEMPLATE_DIR", ROOT / ".cache" / "hub-templates"))
+KEEP_UNUSED_SECONDS = 2 * 24 * 3600
+PG_PREFIX = "balai_tmpl_"
+UPSTREAM_CODE = "15"
+
+
+def _files(patterns: tuple[str, ...]) -> list[Path]:
+    found = set()
+    for app in APPS:
+        if (ROOT / app).is_dir():
+            for pattern in patterns:
+                found.update(p for p in (ROOT / app).glob(pattern) if p.is_file())
+    return sorted(p for p in found if "__pycache__" not in p.parts)
+
+
+@cache
+def static_sources_hash() -> str:
+    """scripts/lib.sh's hash of the static files' sources (one definition, in the shell)."""
+    result = subprocess.run(
+        ["bash", "-c", "source scripts/lib.sh && static_sources_hash"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+@cache
+def code_hash(kind: str) -> str:
+    """What a template of ``kind`` is made from: migrations, settings (the installed apps) and
+    static sources; the demo's also every module of the apps (the demo data goes through their
+    services) and their data files."""
+    patterns = ("**/migrations/*.py", "settings/*.py")
+    if kind == "demo":
+        patterns += ("**/*.py", "**/data/*")
+    digest = hashlib.sha256(static_sources_hash().encode())
+    for path in [*_files(patterns), Path(__file__).with_name("template_settings.py")]:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _locked(name: str):
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with (CACHE_DIR / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build_env(data_dir: Path) -> dict:
+    env = clean_env()
+    env.update(
+        HUB_DATA_DIR=str(data_dir),
+        # in the environment only: a template never holds a secret key
+        HUB_SECRET_KEY=secrets.token_urlsafe(40),
+        DJANGO_SETTINGS_MODULE="tests.harness.template_settings",
+    )
+    return env
+
+
+def village_template(*, demo: bool = False) -> Path:
+    """The migrated village data directory (with the demo village when ``demo``), made once."""
+    kind = "demo" if demo else "village"
+    target = CACHE_DIR / f"{kind}-{code_hash(kind)}"
+    with _locked(kind):
+        if not (target / "data" / "db.sqlite3").is_file():
+            _prune_dirs(kind)
+            building = CACHE_DIR / f".{target.name}.{os.getpid()}"
+            shutil.rmtree(building, ignore_errors=True)
+            data = building / "data"
+            data.mkdir(parents=True)
+            env = _build_env(data)
+            manage(env, "migrate", "--noinput", "-v0", timeout=600)
+            if demo:
+                manage(env, "load_demo_village", timeout=600)
+                manage(env, "load_demo_market", timeout=600)
+            result = subprocess.run(
+                ["bash", "-c", "source scripts/lib.sh && collect_static"],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if result.returncode != 0:
+                pytest.fail(f"collectstatic for the {kind} template failed:\n{result.stderr}")
+            building.rename(target)
+        (target / "used").touch()
+    return target / "data"
+
+
+def village_data_dir(dest: Path, *, demo: bool = False) -> Path:
+    """A new village data directory at ``dest``, copied from the template."""
+    shutil.copytree(village_template(demo=demo), dest, symlinks=True)
+    return dest
+
+
+def _prune_dirs(kind: str) -> None:
+    now = time.time()
+    for old in CACHE_DIR.glob(f"{kind}-*"):
+        used = old / "used"
+        if not used.exists() or now - used.stat().st_mtime > KEEP_UNUSED_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def pg_connect(pg: dict):
+    import psycopg
+
+    try:
+        return psycopg.connect(
+            host=pg["HUB_TEST_PG_HOST"],
+            port=pg["HUB_TEST_PG_PORT"],
+            user=pg["HUB_TEST_PG_USER"],
+            password=pg["HUB_TEST_PG_PASSWORD"],
+            dbname="postgres",
+            autocommit=True,
+        )
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"cannot reach the test PostgreSQL server: {exc}")
+
+
+def upstream_env(pg: dict, db_name: str, data_dir: Path) -> dict:
+    """The environment of an upstream on ``db_name`` with ``data_dir``, without a secret key."""
+    env = clean_env()
+    env.update(
+        HUB_ROLE="upstream",
+        HUB_NODE_CODE=UPSTREAM_CODE,
+        HUB_DB_NAME=db_name,
+        HUB_DB_HOST=pg["HUB_TEST_PG_HOST"],
+        HUB_DB_PORT=pg["HUB_TEST_PG_PORT"],
+        HUB_DB_USER=pg["HUB_TEST_PG_USER"],
+        HUB_DB_PASSWORD=pg["HUB_TEST_PG_PASSWORD"],
+        HUB_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="hub.settings.main",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def upstream_database(pg: dict, db_name: str) -> None:
+    """Create ``db_name`` as a copy of the migrated upstream template (made first if needed)."""
+    template = PG_PREFIX + code_hash("village")
+    with pg_connect(pg) as conn:
+        # one builder per server at a time, whichever checkout or session it runs for
+        conn.execute("SELECT pg_advisory_lock(hashtext('balai upstream template'))")
+        try:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (template,)
+            ).fetchone()
+            if not exists:
+                _prune_databases(conn)
+                _build_database(conn, pg, template)
+            conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{int(time.time())}'")
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('balai upstream template'))")
+        conn.execute(f'CREATE DATABASE "{db_name}" TEMPLATE "{template}"')
+
+
+def _build_database(conn, pg: dict, template: str) -> None:
+    building = f"{template}_{os.getpid()}"
+    conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+    conn.execute(f'CREATE DATABASE "{building}"')
+    data_dir = CACHE_DIR / f".{building}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = upstream_env(pg, building, data_dir)
+    env.update(
+        HUB_SECRET_KEY=secrets.token_urlsafe(40),
+        DJANGO_SETTINGS_MODULE="tests.harness.template_settings",
+    )
+    try:
+        manage(env, "migrate", "--noinput", "-v0", timeout=600)
+    except BaseException:
+        conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        raise
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+
+
+def _prune_databases(conn) -> None:
+    rows = conn.execute(
+        "SELECT d.datname, shobj_description(d.oid, 'pg_database') FROM pg_database d "
+        "WHERE d.datname LIKE %s",
+        (PG_PREFIX + "%",),
+    ).fetchall()
+    for name, comment in rows:
+        last_used = int(comment) if comment and comment.isdigit() else 0
+        if time.time() - last_used > KEEP_UNUSED_SECONDS:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
