@@ -245,11 +245,25 @@ def update(po: polib.POFile) -> tuple[int, int]:
     return added, obsolete
 
 
+def _wagtail_msgid_in_an_override(entry: polib.POEntry) -> bool:
+    """An English Wagtail msgid that a template of ours overriding Wagtail's keeps (the
+    dashboard's "Search"): Wagtail's string, translated here, not one of the project's."""
+    return (
+        bool(entry.occurrences)
+        and all(f.startswith("hub/templates/wagtailadmin/") for f, _line in entry.occurrences)
+        and entry.msgstr == entry.msgid
+    )
+
+
 def project_msgids(path: Path = PROJECT_PO) -> set[tuple[str | None, str]]:
     """The project's own (Indonesian) msgids, from the English catalogue."""
-    return (
-        {_key_of(e) for e in polib.pofile(str(path)) if not e.obsolete} if path.exists() else set()
-    )
+    if not path.exists():
+        return set()
+    return {
+        _key_of(e)
+        for e in polib.pofile(str(path))
+        if not e.obsolete and not _wagtail_msgid_in_an_override(e)
+    }
 
 
 def collisions(po: polib.POFile) -> list[str]:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 
+from hub.core.roles import is_upstream
+
 from .models import SyncState
 from .records import SyncedRecord
 from .registry import spec_for
@@ -40,7 +42,7 @@ def check_node_key(app_configs, **kwargs):
         ]
     if path.stat().st_mode & 0o077:
         return [Error(f"{path} is readable by others; chmod 600", id="balai.sync.E002")]
-    if settings.HUB_ROLE == "upstream" and not settings.SYNC_NODE_CODE:
+    if is_upstream() and not settings.SYNC_NODE_CODE:
         return [Error("HUB_NODE_CODE is not set on the upstream", id="balai.sync.E003")]
     return []
 
@@ -48,7 +50,7 @@ def check_node_key(app_configs, **kwargs):
 @register("balai_deploy", deploy=True)
 def check_upstream_pinned(app_configs, **kwargs):
     """A village hub that has no upstream pinned never syncs; say so before it goes out."""
-    if settings.HUB_ROLE != "village":
+    if is_upstream():
         return []
     try:
         state = SyncState.objects.filter(pk=1).first()

@@ -8,7 +8,7 @@ here, at the app's conventional ``tasks.py``, so every stored path keeps resolvi
 
 import logging
 
-from django.conf import settings
+from hub.core.roles import is_upstream
 
 from . import blobs
 from .core.identity import NodeNotConfigured
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def sync_task(trigger: str = "schedule"):
     """Run a sync if this hub has an upstream pinned; quietly nothing otherwise."""
-    if settings.HUB_ROLE != "village":
+    if is_upstream():
         return None
     try:
         # a person asked (the admin's button): now, whatever the backoff says
@@ -33,5 +33,5 @@ def sync_task(trigger: str = "schedule"):
 
 def sync_housekeeping_task():
     removed = blobs.cleanup_partials()
-    nonces = nonces_forget() if settings.HUB_ROLE == "upstream" else 0
+    nonces = nonces_forget() if is_upstream() else 0
     return {"partials": removed, "nonces": nonces}

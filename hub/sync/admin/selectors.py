@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db.models import Count, Sum
 
+from hub.core.roles import is_upstream
+
 from ..changes.feed import backlog_figures
 from ..core.identity import local_node_code
 from ..models import BlobNeed, HeldChange, JournalEntry, Node, SyncRun, SyncState
@@ -35,7 +37,7 @@ def link_summary() -> dict:
 def sync_overview(runs: int = 10) -> dict:
     me = local_node_code()
     overview = {"role": settings.HUB_ROLE, "node": me or "—"}
-    if settings.HUB_ROLE == "upstream":
+    if is_upstream():
         overview["villages"] = Node.objects.filter(revoked_at__isnull=True).count()
         overview["revoked"] = Node.objects.filter(revoked_at__isnull=False).count()
         overview["feed_seq"] = (

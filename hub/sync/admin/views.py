@@ -13,7 +13,6 @@ runs inside the request.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import F, Min
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,6 +23,8 @@ from django.views.decorators.http import require_POST, require_safe
 from django_q.tasks import async_task
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_required
+
+from hub.core.roles import is_upstream
 
 from ..models import Node, SyncRun
 from .selectors import sync_overview
@@ -98,7 +99,7 @@ def status(request):
 @require_POST
 @permission_required(RUN_PERMISSION)
 def sync_now(request):
-    if settings.HUB_ROLE != "village":
+    if is_upstream():
         messages.error(request, _("Hanya hub desa yang menyinkronkan ke upstream."))
         return redirect("sync_admin_status")
     async_task("hub.sync.tasks.sync_task", "manual", task_name="balai-sync-manual")

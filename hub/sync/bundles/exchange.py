@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 
 from hub.core.regions import REGION_PREFIX_RE
+from hub.core.roles import is_upstream
 
 from .. import blobs
 from ..blobs.streams import CountingStream
@@ -77,10 +78,6 @@ class NotForThisHub(BundleRefused):
 
 class BadMeta(BundleRefused):
     code = "bad_meta"
-
-
-def _is_upstream() -> bool:
-    return settings.HUB_ROLE == "upstream"
 
 
 # Export -----------------------------------------------------------------------------------------
@@ -150,7 +147,7 @@ def bundle_export(
     if after is not None and after < 0:
         raise BundleExportError("after is a journal position: 0 or more")
     max_bytes = settings.SYNC_PAGE_MAX_BYTES
-    if _is_upstream():
+    if is_upstream():
         if scope is not None and for_node is not None:
             raise BundleExportError("give a scope or a village, not both")
         start = after or 0
@@ -388,7 +385,7 @@ def bundle_import(*, path, progress: Progress | None = None) -> dict:
     stopping the rest.
     """
     me = require_node_code()
-    on_village = not _is_upstream()
+    on_village = not is_upstream()
     trusted_key = _village_trust(SyncState.load()) if on_village else _upstream_trusted_key
 
     def verifying(done: int, total: int) -> None:

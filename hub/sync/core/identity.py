@@ -5,6 +5,7 @@ from django.utils.module_loading import import_string
 
 from hub.core import pagecache
 from hub.core.regions import REGION_CODE_RE, VILLAGE_CODE_RE
+from hub.core.roles import is_upstream
 
 
 class NodeNotConfigured(Exception):
@@ -13,10 +14,6 @@ class NodeNotConfigured(Exception):
 
 class EnrollmentError(ValueError):
     """A village code, an upstream URL or code, or a public key that is not one."""
-
-
-def local_role() -> str:
-    return settings.HUB_ROLE
 
 
 def _village_code() -> str:
@@ -30,18 +27,18 @@ def local_node_code() -> str:
     """
     if settings.SYNC_NODE_CODE:
         return settings.SYNC_NODE_CODE
-    if local_role() != "village":
+    if is_upstream():
         return ""
     return pagecache.per_generation("sync-node-code", _village_code)
 
 
 def require_node_code() -> str:
     code = local_node_code()
-    if local_role() == "village" and not VILLAGE_CODE_RE.match(code):
+    if not is_upstream() and not VILLAGE_CODE_RE.match(code):
         raise NodeNotConfigured(
             "this hub has no village code yet: run `manage.py village_set_code KODE` first"
         )
-    if local_role() == "upstream" and not REGION_CODE_RE.match(code):
+    if is_upstream() and not REGION_CODE_RE.match(code):
         raise NodeNotConfigured(
             "the upstream needs HUB_NODE_CODE, its region code (2 digits for a province, "
             "4 for a kabupaten)"

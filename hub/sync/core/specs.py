@@ -13,8 +13,9 @@ from django.db import models
 from django.dispatch import Signal
 
 from hub.core.regions import VILLAGE_CODE_RE
+from hub.core.roles import is_upstream
 
-from .identity import local_role, upstream_region
+from .identity import upstream_region
 
 # Sent once per model after a batch of changes from another node was applied (after the rows are
 # written, inside the transaction; receivers that do work should use transaction.on_commit).
@@ -46,7 +47,7 @@ def default_audience(obj) -> str | None:
     """Village-owned records go up only; upstream-owned ones go to the upstream's whole region."""
     if VILLAGE_CODE_RE.match(obj.origin):
         return None
-    return upstream_region() if local_role() == "upstream" else obj.origin
+    return upstream_region() if is_upstream() else obj.origin
 
 
 @dataclass

@@ -15,6 +15,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from hub.core.roles import is_upstream
+
 from .. import blobs
 from ..blobs.http import blob_response
 from ..models import Node, SeenNonce
@@ -61,7 +63,7 @@ def signed_endpoint(view):
     @csrf_exempt
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if settings.HUB_ROLE != "upstream":
+        if not is_upstream():
             return error(404, "not_upstream", "this hub is not an upstream")
         nonce = request.headers.get(HEADER_NONCE, "")
         node_code = request.headers.get(HEADER_NODE, "")

@@ -6,6 +6,8 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
+from hub.core.roles import is_upstream
+
 # the django-q2 Schedule rows' names; their ``func`` is a dotted path into hub.sync.tasks
 SCHEDULE_NAME = "balai-sync"
 SOON_NAME = "balai-sync-soon"
@@ -18,7 +20,7 @@ def schedules_ensure() -> None:
     from django_q.models import Schedule
 
     minutes = max(1, settings.SYNC_INTERVAL // 60)
-    if settings.HUB_ROLE == "village":
+    if not is_upstream():
         Schedule.objects.update_or_create(
             name=SCHEDULE_NAME,
             defaults={
@@ -41,7 +43,7 @@ def schedules_ensure() -> None:
 def sync_soon() -> None:
     """Ask for a sync ``SYNC_SOON_DELAY`` seconds from now (once, however many saves)."""
     global _last_soon
-    if settings.HUB_ROLE != "village" or time.monotonic() - _last_soon < settings.SYNC_SOON_DELAY:
+    if is_upstream() or time.monotonic() - _last_soon < settings.SYNC_SOON_DELAY:
         return
     _last_soon = time.monotonic()
     from django_q.models import Schedule
