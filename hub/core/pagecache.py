@@ -98,6 +98,11 @@ def per_generation(name: str, factory):
     return value
 
 
+def forget(name: str) -> None:
+    """Drop one memoized value of this process (what it was computed from changed shape)."""
+    _memo.pop(name, None)
+
+
 def clear_local() -> None:
     """Forget this process's memoized values (tests, whose rollbacks never invalidate)."""
     _memo.clear()

@@ -15,7 +15,8 @@ def _renditions_prefetch(sizes: tuple[str, ...], through: str) -> Prefetch:
 
 def with_renditions(objects, *sizes: str, through: str = ""):
     """The renditions of ``sizes`` for the images of ``objects``, in one query, so that
-    ``balai_image`` asks the database for none.
+    ``balai_image`` asks the database for none (a queryset ``through`` a foreign key also gets
+    its images joined).
 
     ``objects`` is a queryset (returned with the prefetch added, still lazy) or rows already
     loaded (prefetched now; ``None`` entries, such as a missing photo, are skipped). They are
@@ -23,6 +24,9 @@ def with_renditions(objects, *sizes: str, through: str = ""):
     """
     prefetch = _renditions_prefetch(sizes, through)
     if isinstance(objects, QuerySet):
+        if through:
+            # the image joined to its row: one query for the renditions, none for the images
+            objects = objects.select_related(through)
         return objects.prefetch_related(prefetch)
     rows: list[Model] = [row for row in objects if row is not None]
     if rows:

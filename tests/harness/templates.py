@@ -103,8 +103,7 @@ def village_template(*, demo: bool = False) -> Path:
             env = _build_env(data)
             manage(env, "migrate", "--noinput", "-v0", timeout=600)
             if demo:
-                manage(env, "load_demo_village", timeout=600)
-                manage(env, "load_demo_market", timeout=600)
+                manage(env, "load_demo", timeout=600)
             result = subprocess.run(
                 ["bash", "-c", "source scripts/lib.sh && collect_static"],
                 env=env,
