@@ -53,10 +53,13 @@ LAYERS = [
 def domain_apps() -> list:
     """The project's own apps from INSTALLED_APPS (their code is in this repository), except the
     engine and the shared apps."""
+    # An app's top-level package must sit at the repository's root: a virtualenv inside the
+    # checkout (.venv, as scripts/test makes it) holds Django and Wagtail below ROOT too.
     found = [
         config
         for config in apps.get_app_configs()
-        if Path(config.path).resolve().is_relative_to(ROOT) and config.name not in SHARED_APPS
+        if Path(config.path).resolve().is_relative_to(ROOT / config.name.split(".")[0])
+        and config.name not in SHARED_APPS
     ]
     assert found, "no domain app found in INSTALLED_APPS: the boundary would be checked on nothing"
     return found
