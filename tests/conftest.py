@@ -26,10 +26,17 @@ MULTI_PROCESS_DIR = Path(__file__).resolve().parent / "e2e"
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/e2e starts real processes: marked ``e2e`` by its folder (before
-    ``-m`` selects), so ``scripts/test --fast`` (``-m "not e2e ..."``) cannot miss one."""
+    ``-m`` selects), so ``scripts/test --fast`` (``-m "not e2e ..."``) cannot miss one.
+
+    Under pytest-xdist (``scripts/test`` runs two workers, ``--dist loadgroup``) each such
+    module stays on one worker, so the hubs its module-scoped fixtures start are started once.
+    Every other test is its own unit and goes out in pytest-django's order (database tests,
+    then transactional ones, whose flush empties what the migrations made), so no worker runs
+    a database test after a transactional one."""
     for item in items:
         if MULTI_PROCESS_DIR in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
 
 
 @pytest.fixture(autouse=True)
