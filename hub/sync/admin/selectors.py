@@ -21,10 +21,10 @@ def link_state(state: SyncState) -> str:
     return "up"
 
 
-def link_summary() -> dict:
+def link_summary(state: SyncState | None = None) -> dict:
     """What the dashboard shows first: the link's state, the last good sync and what waits to
-    go up (three cheap queries; the sync page has the rest)."""
-    state = SyncState.load()
+    go up (three cheap queries); :func:`sync_overview` adds the rest for the sync page."""
+    state = state or SyncState.load()
     return {
         "role": settings.HUB_ROLE,
         "link": link_state(state),
@@ -45,17 +45,14 @@ def sync_overview(runs: int = 10) -> dict:
         )
     state = SyncState.load()
     needs = BlobNeed.objects.aggregate(n=Count("id"), size=Sum("size"))
+    overview.update(link_summary(state))
     overview.update(
         {
             "upstream": state.upstream_url or "—",
-            "link": link_state(state),
-            "last_success_at": state.last_success_at,
-            "last_attempt_at": state.last_attempt_at,
             "next_attempt_at": state.next_attempt_at,
             "last_error": state.last_error,
             "push_seq": state.push_seq,
             "pull_cursor": state.pull_cursor,
-            "backlog": backlog_figures(me, state.push_seq),
             "waiting_downloads": {"blobs": needs["n"] or 0, "bytes": needs["size"] or 0},
             # records that came before a record they refer to (applied when it arrives)
             "held_records": HeldChange.objects.count(),
