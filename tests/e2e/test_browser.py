@@ -69,9 +69,13 @@ def wait_for_pictures(page, timeout: float = PICTURES_TIMEOUT) -> None:
         page.wait_for_timeout(500)
         page.reload()
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_function(
+    # Polled from here: Playwright's wait_for_function polls with eval() inside the page, which
+    # the hub's CSP (script-src 'self') refuses whenever the first check is not already true.
+    while not page.evaluate(
         "Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)"
-    )
+    ):
+        assert time.monotonic() < deadline, f"pictures still loading on {page.url}"
+        page.wait_for_timeout(100)
     page.evaluate("window.scrollTo(0, 0)")
 
 
