@@ -13,12 +13,16 @@ class MarketplaceConfig(AppConfig):
     def ready(self):
         from hub.core.demo import register_demo
         from hub.site.entries import HomeEntry, register_home_entry
+        from hub.stats.indicators import register_indicator
 
         from . import signal_handlers  # noqa: F401
         from .selectors import market_has_products
+        from .stats import INDICATORS
         from .sync import register_synced_models
 
         register_synced_models()
+        for indicator in INDICATORS:
+            register_indicator(indicator)
         register_demo("pasar", "marketplace.demo.load_demo", order=20)
         register_home_entry(
             HomeEntry(

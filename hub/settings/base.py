@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hub.media",
     "hub.site",
     "hub.sync",
+    "hub.stats",
     "marketplace",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from hub.core.exports import csv_response
+
 from ..permissions import REPORT_VIEW
 from ..selectors import daily_summary, sales_by_product_month, staff_bumdes
-from .exports import csv_response
 
 FIRST_YEAR = 2020
 

@@ -21,6 +21,7 @@ from wagtail.admin import messages
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
+from hub.core.exports import csv_cell
 from hub.core.roles import is_upstream
 
 from ..models import Fulfilment, Order, OrderRequest, OrderStatus
@@ -31,7 +32,6 @@ from ..permissions import (
     scoped_queryset,
 )
 from ..services import OrderError, order_request_accept, order_request_decline, order_status_set
-from .exports import csv_cell
 
 # -- the generic views, scoped ---------------------------------------------------------------
 

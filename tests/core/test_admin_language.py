@@ -165,6 +165,7 @@ def clerk_screens(home, superuser: bool) -> list[str]:
             "/admin/pasar/produk/",
             "/admin/pasar/pesanan/",
             "/admin/sync/",
+            "/admin/statistik/",
         ]
     return screens
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.admin.exports import csv_cell
+from hub.core.exports import csv_cell
 from marketplace.models import Order
 from marketplace.services import order_status_set
 

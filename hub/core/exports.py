@@ -1,6 +1,6 @@
 """CSV for spreadsheets: cells a spreadsheet would run as a formula are defused.
 
-A product name or note typed as ``=HYPERLINK(…)`` or ``+62…`` would otherwise be read as a
+A name or note typed as ``=HYPERLINK(…)`` or ``+62…`` would otherwise be read as a
 formula by Excel or LibreOffice (CSV injection): such a cell gets a leading apostrophe, which the
 spreadsheet shows as plain text. The ``csv`` module does the quoting of commas, quotes and line
 breaks.
