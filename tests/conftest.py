@@ -39,6 +39,49 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
 
 
+# The multi-process modules, longest first (seconds in one process on the 2-core machine,
+# docs/benchmarks.md). Under two workers they are handed out first, in this order, each whole
+# to one worker, and the short in-process tests fill in behind them: the longest job starting
+# first keeps the two workers finishing together. A module missing here goes after these.
+E2E_LONGEST_FIRST = [
+    "test_sync_faults",
+    "test_browser",
+    "test_market_sync",
+    "test_sync_e2e",
+    "test_bundles_commands",
+    "test_run_script",
+    "test_linksim",
+    "test_market_browser",
+    "test_market_concurrency",
+    "test_upstream_role",
+]
+
+
+class _MultiProcessFirst:
+    """Moves the multi-process tests ahead of all others, module by module in the order of
+    ``E2E_LONGEST_FIRST``, after pytest-django has put database tests before transactional ones
+    (a plugin object, since this module's own hook must run first, to mark before ``-m``)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        multi = [item for item in items if MULTI_PROCESS_DIR in Path(item.path).parents]
+        if not multi:
+            return
+        chosen = set(map(id, multi))
+        rest = [item for item in items if id(item) not in chosen]
+        items[:] = sorted(multi, key=_e2e_rank) + rest
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_MultiProcessFirst(), "balai-multi-process-first")
+
+
+def _e2e_rank(item) -> tuple:
+    stem = Path(item.path).stem
+    known = stem in E2E_LONGEST_FIRST
+    return (E2E_LONGEST_FIRST.index(stem) if known else len(E2E_LONGEST_FIRST), stem)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
     # Tests roll back their transactions, so on_commit invalidation never runs between them.

@@ -229,10 +229,19 @@ def test_tampered_bundle_is_refused_whole(hubs, province_bundle):
     assert hubs.a.agent("exec", code=BLOB_FILES)["result"] == 0
 
 
-def test_content_bundle_reaches_a_village_without_a_link(hubs, province_bundle):
-    path, made, ids = province_bundle
-    # when the village, whose link is dead, imports the province bundle
+@pytest.fixture(scope="module")
+def province_imported(hubs, province_bundle):
+    """Village A, whose link is dead, imports the province bundle: the command's output and the
+    cursor right after it (the tests that need the records in A ask for this, in any order)."""
+    path, _made, _ids = province_bundle
     result = manage(hubs.a.env, "import_bundle", str(path))
+    return result, hubs.a.agent("state")["pull_cursor"]
+
+
+def test_content_bundle_reaches_a_village_without_a_link(hubs, province_bundle, province_imported):
+    _path, made, ids = province_bundle
+    # when the village, whose link is dead, imports the province bundle
+    result, cursor = province_imported
     # then the summary says so (Indonesian first), with progress on stderr
     assert "Bundel diimpor / bundle imported" in result.stdout
     assert "diterapkan / applied: 2, dilewati / skipped: 0, ditolak / refused: 0" in result.stdout
@@ -246,12 +255,13 @@ def test_content_bundle_reaches_a_village_without_a_link(hubs, province_bundle):
     assert shas == hubs.u("exec", code=IMAGES_ATTACHED.format(ids=ids))["result"]
     assert len(shas) == 2
     # and the pull cursor did not move: a region bundle proves nothing about this village's feed
-    assert hubs.a.agent("state")["pull_cursor"] == 0
+    assert cursor == 0
     assert "pull_cursor: tidak berubah / unchanged (0)" in result.stdout
 
 
-def test_importing_the_same_bundle_twice_changes_nothing(hubs, province_bundle):
+def test_importing_the_same_bundle_twice_changes_nothing(hubs, province_bundle, province_imported):
     path, made, _ids = province_bundle
+    # given the bundle imported once (province_imported)
     before = snapshot(hubs.a.agent)
     # when the same bundle is imported again
     summary = import_json(hubs.a.env, path)
@@ -261,8 +271,8 @@ def test_importing_the_same_bundle_twice_changes_nothing(hubs, province_bundle):
     assert snapshot(hubs.a.agent) == before
 
 
-def test_bundle_for_one_village_moves_its_pull_cursor(hubs, province_bundle):
-    # given a bundle of exactly village A's feed
+def test_bundle_for_one_village_moves_its_pull_cursor(hubs, province_imported):
+    # given village A holding the province's records, and a bundle of exactly its feed
     path = hubs.files / f"untuk-{hubs.a.code}.bundle"
     made = export(hubs.upstream.env, path, "--for", hubs.a.code)
     assert made["for_node"] == hubs.a.code and made["records"] == 2 and made["to"] > 0
