@@ -87,13 +87,17 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _name_refused(name: str) -> str:
+    return _(
+        "Nama berkas %(name)s tidak bisa dipakai: hanya huruf, angka, titik, garis bawah dan "
+        "tanda hubung, diakhiri .zim."
+    ) % {"name": name}
+
+
 def _archive_check(folder: Path, path: Path) -> str:
     """'' when ``path`` may be served, else why not (in words for a technician)."""
     if not ARCHIVE_NAME_RE.match(path.name):
-        return _(
-            "Nama berkas %(name)s tidak dipakai: hanya huruf, angka, titik, garis bawah dan "
-            "tanda hubung, diakhiri .zim."
-        ) % {"name": path.name}
+        return _name_refused(path.name)
     try:
         zim_validate(path)
     except ZimInvalid as exc:
@@ -181,13 +185,7 @@ def archive_add(*, source: Path, replace: bool = False) -> ScanResult:
     if not source.is_file():
         raise ValueError(_("Berkas %(path)s tidak ada.") % {"path": source})
     if not ARCHIVE_NAME_RE.match(source.name):
-        raise ValueError(
-            _(
-                "Nama berkas %(name)s tidak bisa dipakai: hanya huruf, angka, titik, garis bawah "
-                "dan tanda hubung, diakhiri .zim."
-            )
-            % {"name": source.name}
-        )
+        raise ValueError(_name_refused(source.name))
     folder = library_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / source.name

@@ -71,10 +71,14 @@ class ZimSpec:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def zim_path(spec: ZimSpec, cache_dir: Path = CACHE_DIR) -> Path:
+    return cache_dir / f"{spec.key()}-{spec.file_name}"
+
+
 def zim_build(spec: ZimSpec, cache_dir: Path = CACHE_DIR) -> Path:
     """The archive of ``spec``, built by zimwriterfs unless the cache has it already."""
     tools_required()
-    target = cache_dir / f"{spec.key()}-{spec.file_name}"
+    target = zim_path(spec, cache_dir)
     if target.exists():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
