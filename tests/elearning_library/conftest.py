@@ -6,6 +6,7 @@ import shutil
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 
 from elearning.library.services import library_scan
 from tests.harness.processes import free_port
@@ -30,6 +31,15 @@ def served_library(tmp_path_factory, small_zim):
     server = kiwix_serve_start(folder / "library.xml", folder.parent / "kiwix-serve.log")
     yield server, folder
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    """The messages asserted are the Indonesian ones; a page request in English (here or in
+    another app's test) leaves English active in the thread (the locale middleware activates
+    the villager's choice and never resets it)."""
+    with translation.override("id"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -206,3 +206,13 @@ def test_when_kiwix_serve_is_down_articles_get_a_clear_page(client, village, lib
     html = _html(response)
     assert "Perpustakaan sedang tidak bisa dibuka" in html
     assert "kiwix-serve" in html
+
+
+def test_the_page_speaks_english_when_chosen(client, village, library, settings):
+    # given a villager who chose English
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    html = _html(client.get("/perpustakaan/", {"q": "padi"}))
+    # then
+    assert "Search the library" in html
+    assert "result for" in html or "results for" in html
