@@ -9,6 +9,7 @@ kiwix-serve is started by ``scripts/run`` or its systemd unit with ``--urlRootLo
 /pustaka``, so every link it returns already points under the hub's /pustaka/.
 """
 
+import logging
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import urllib3
 from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 ROOT_LOCATION = "/pustaka"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -138,7 +141,8 @@ def search(pattern: str, *, start: int = 0, count: int = 20, book: str = "") -> 
         params["content"] = book
     response = _get("/search", params)
     if response.status == 400:
-        # kiwix-serve's "no such book" or "this archive has no full-text index"
+        # kiwix-serve's "no such book" or "this archive has no full-text index": no results
+        logger.info("library: kiwix-serve refused a search: %s", response.data[:300])
         return SearchPage(total=0, hits=[])
     if response.status != 200:
         raise KiwixUnavailable(f"search answered {response.status}")

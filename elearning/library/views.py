@@ -59,7 +59,7 @@ LIBRARY_CSP = (
 _pool = urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)
 
 
-class _FakePaginator(Paginator):
+class _CountPaginator(Paginator):
     """A paginator over results kiwix-serve pages itself (it gives the total and one page)."""
 
     def __init__(self, total: int):
@@ -74,6 +74,14 @@ def _page_number(raw: str) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
+def _index_unavailable(request, context: dict, exc: Exception):
+    logger.warning("library: kiwix-serve unavailable: %s", exc)
+    context["unavailable"] = True
+    response = render(request, "elearning_library/index.html", context, status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
 @require_safe
 def index(request):
     query = request.GET.get("q", "").strip()
@@ -83,11 +91,7 @@ def index(request):
     try:
         archives = selectors.archives_list()
     except kiwix.KiwixUnavailable as exc:
-        logger.warning("library: kiwix-serve unavailable: %s", exc)
-        context["unavailable"] = True
-        response = render(request, "elearning_library/index.html", context, status=503)
-        response["Retry-After"] = "30"
-        return response
+        return _index_unavailable(request, context, exc)
     context["archives"] = archives
     if len(query) > MAX_QUERY_LENGTH:
         context["error"] = _("Kata kunci terlalu panjang (paling banyak %(max)d huruf).") % {
@@ -105,12 +109,8 @@ def index(request):
                 query=query, start=(number - 1) * PAGE_SIZE, count=PAGE_SIZE, book=book
             )
         except kiwix.KiwixUnavailable as exc:
-            logger.warning("library: search failed: %s", exc)
-            context["unavailable"] = True
-            response = render(request, "elearning_library/index.html", context, status=503)
-            response["Retry-After"] = "30"
-            return response
-        page = Page(found.hits, number, _FakePaginator(min(found.total, MAX_PAGE * PAGE_SIZE)))
+            return _index_unavailable(request, context, exc)
+        page = Page(found.hits, number, _CountPaginator(min(found.total, MAX_PAGE * PAGE_SIZE)))
         context.update(results=page, total=found.total)
     return render(request, "elearning_library/index.html", context, status=status)
 
