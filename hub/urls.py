@@ -10,6 +10,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from elearning.library import urls as library_urls
 from hub.core import views as core_views
 from hub.site import views as site_views
 from marketplace import urls as market_urls
@@ -23,6 +24,8 @@ def hub_urlpatterns(market_patterns: list) -> list:
         path("healthz", core_views.healthz, name="healthz"),
         path("sync/v1/", include("hub.sync.urls")),
         path("pasar/", include((market_patterns, market_urls.app_name))),
+        path("perpustakaan/", include(library_urls)),
+        path("pustaka/", include(library_urls.pustaka_urlpatterns)),
         path("cari/", site_views.search, name="search"),
         path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
         path("offline/", site_views.offline, name="offline"),

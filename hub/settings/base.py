@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "hub.sync",
     "hub.stats",
     "marketplace",
+    "elearning.library",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
@@ -337,3 +338,12 @@ SYNC_BACKOFF_MAX = env_int("HUB_SYNC_BACKOFF_MAX", 3600)
 # Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)
 MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)
+
+# The offline library (elearning.library): ZIM archives dropped into LIBRARY_DIR are served by
+# kiwix-serve, its own process (GPL: run beside the hub, never imported), on 127.0.0.1 under
+# /pustaka/. Without nginx the hub proxies /pustaka/ to it (LIBRARY_KIWIX_TIMEOUT: seconds a
+# read may wait); with nginx, nginx does.
+LIBRARY_DIR = Path(os.environ.get("HUB_LIBRARY_DIR", DATA_DIR / "library")).resolve()
+LIBRARY_KIWIX_PORT = env_int("HUB_KIWIX_PORT", 8090)
+LIBRARY_KIWIX_URL = f"http://127.0.0.1:{LIBRARY_KIWIX_PORT}"
+LIBRARY_KIWIX_TIMEOUT = env_int("HUB_KIWIX_TIMEOUT", 20)

@@ -1,0 +1,71 @@
+"""Reads of the offline library: what kiwix-serve serves (its catalog, briefly cached) and
+searches in it."""
+
+import json
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from hub.core import pagecache
+
+from . import kiwix
+from .services import STATE_FILE, library_dir
+
+CATALOG_CACHE_KEY = "elearning-library:catalog"
+CATALOG_CACHE_SECONDS = 30
+
+# ISO 639-3 codes of ZIM metadata, named in the language itself
+LANGUAGE_NAMES = {
+    "ind": "Bahasa Indonesia",
+    "eng": "English",
+    "jav": "Basa Jawa",
+    "sun": "Basa Sunda",
+    "msa": "Bahasa Melayu",
+    "zlm": "Bahasa Melayu",
+    "min": "Baso Minang",
+    "ara": "العربية",
+}
+
+
+@dataclass(frozen=True)
+class Archive:
+    entry: kiwix.CatalogEntry
+    size: int | None
+
+    @property
+    def languages(self) -> str:
+        codes = [c.strip() for c in self.entry.language.split(",") if c.strip()]
+        return ", ".join(LANGUAGE_NAMES.get(code, code) for code in codes)
+
+
+def library_has_archives() -> bool:
+    """Whether any archive passed the checks (from the scan's state file: no network)."""
+    try:
+        state = json.loads((library_dir() / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return False
+    return bool(isinstance(state, dict) and state.get("library"))
+
+
+def archives_list() -> list[Archive]:
+    """The archives kiwix-serve serves, with their sizes on disk. Raises
+    :class:`kiwix.KiwixUnavailable` when it does not answer (never cached)."""
+    # keyed by the page-cache generation, which a scan that changes the library moves
+    key = f"{CATALOG_CACHE_KEY}:{pagecache.generation()}"
+    entries = cache.get(key)
+    if entries is None:
+        entries = kiwix.catalog_entries()
+        cache.set(key, entries, CATALOG_CACHE_SECONDS)
+    folder = library_dir()
+    archives = []
+    for entry in sorted(entries, key=lambda e: e.title.casefold()):
+        try:
+            size = (folder / f"{entry.name}.zim").stat().st_size if entry.name else None
+        except OSError:
+            size = None
+        archives.append(Archive(entry=entry, size=size))
+    return archives
+
+
+def library_search(*, query: str, start: int, count: int, book: str = "") -> kiwix.SearchPage:
+    return kiwix.search(query, start=start, count=count, book=book)
