@@ -54,6 +54,7 @@ E2E_LONGEST_FIRST = [
     "test_market_browser",
     "test_market_concurrency",
     "test_upstream_role",
+    "test_library_run",
 ]
 
 

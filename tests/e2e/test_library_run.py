@@ -2,8 +2,7 @@
 the cluster, archives found at start and when dropped later, kiwix-serve restarted when it dies,
 nothing left running after the hub stops.
 
-Multi-process, so marked ``e2e`` (left out of ``scripts/test --fast``) and kept on one xdist
-worker; one hub for the module.
+One hub for the module (marked e2e and kept on one worker by its folder).
 """
 
 import os
@@ -13,13 +12,10 @@ import time
 
 import pytest
 
+from tests.elearning_library.zims import SMALL, ZimSpec, page_html, zim_build
 from tests.harness import templates
 from tests.harness.hubs import HubStarter, manage_shell
 from tests.harness.processes import direct_opener, http_status, wait_until
-
-from .zims import SMALL, ZimSpec, page_html, zim_build
-
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-library")]
 
 HEALTH = ZimSpec(
     file_name="sehat.zim",
