@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "hub.site",
     "hub.sync",
     "marketplace",
+    "egov.services",
+    "egov.documents",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
