@@ -54,9 +54,7 @@ def test_list_by_kind_and_year_in_a_fixed_number_of_queries(
     # then 30 are on the first page, newest first; the filter shows only its own
     assert _html(everything).count('class="hit"') == 30
     assert 'rel="next"' in _html(everything)
-    expected = sorted(
-        (d.title for d in many_documents if d.kind == Kind.PERDES and d.year == 2024)
-    )
+    expected = sorted(d.title for d in many_documents if d.kind == Kind.PERDES and d.year == 2024)
     assert sorted(_titles(_html(perdes_2024))) == expected
     assert "<h1>Peraturan Desa 2024</h1>" in _html(perdes_2024)
 
@@ -221,7 +219,11 @@ def test_the_jdih_feed_lists_the_kabupaten_villages_documents(client, upstream_d
     entries = json.loads(response.content)
     # then it gets its villages' documents in the JDIHN integration shape
     assert response["Content-Type"] == "application/json"
-    assert sorted(e["judul"] for e in entries) == ["APBDes desa A", "Perdes desa A", "Perdes desa B"]
+    assert sorted(e["judul"] for e in entries) == [
+        "APBDes desa A",
+        "Perdes desa A",
+        "Perdes desa B",
+    ]
     a = next(e for e in entries if e["judul"] == "Perdes desa A")
     assert a["noPeraturan"] == "1" and a["tahun_pengundangan"] == "2025"
     assert a["tanggal_penetapan"] == "2025-01-10" and a["jenis"] == "Peraturan Desa"
