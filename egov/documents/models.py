@@ -57,7 +57,9 @@ class Status(models.TextChoices):
 
 
 def pdf_upload_to(instance, filename):
-    return f"egov/dokumen/{instance.pdf_sha256[:2] or 'xx'}/{instance.pdf_sha256 or filename}.pdf"
+    """Files are named by their SHA-256 (the same PDF is stored once)."""
+    sha = instance.pdf_sha256
+    return f"egov/dokumen/{sha[:2]}/{sha}.pdf" if sha else f"egov/dokumen/{filename}"
 
 
 class LegalDocument(SyncedRecord):
@@ -97,7 +99,7 @@ class LegalDocument(SyncedRecord):
     )
     pdf = models.FileField(_("berkas PDF"), upload_to=pdf_upload_to, blank=True, max_length=200)
     pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    pdf_size = models.PositiveIntegerField(default=0, editable=False)
+    pdf_size = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # local only: made here from the PDF here (see tasks.py), never synced
     preview = models.FileField(upload_to="egov/pratinjau/", blank=True, editable=False)
     preview_sha256 = models.CharField(max_length=64, blank=True, editable=False)

@@ -81,6 +81,7 @@ def test_upstream_services_and_regulations_reach_only_the_villages_of_their_regi
         theirs = service_create(title="Layanan 1504", region="1504", **SERVICE)
         perbup = document_create(pdf_data=pdf, region="1503", **document("7"))
         other_perbup = document_create(region="1504", **document("8"))
+        no_pdf_yet = document_create(region="1503", **document("9"))
 
     # when the village of kabupaten 1503 syncs
     run = sync_run(trigger="test", force=True, transport=transport)
@@ -99,6 +100,7 @@ def test_upstream_services_and_regulations_reach_only_the_villages_of_their_regi
     copy = LegalDocument.objects.get(pk=perbup.pk)
     assert copy.pdf_sha256 == perbup.pdf_sha256
     assert copy.pdf.read() == pdf
+    assert not LegalDocument.objects.get(pk=no_pdf_yet.pk).pdf
     # and the cluster made its first-page preview here, from the PDF here
     assert copy.preview and copy.preview_sha256 == copy.pdf_sha256
     # and the village cannot edit what the upstream owns

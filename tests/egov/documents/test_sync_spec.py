@@ -1,6 +1,11 @@
 """What of a legal document travels: the metadata and the PDF by hash, never the local preview."""
 
+import io
+
+import pytest
+
 from egov.documents.models import LegalDocument
+from egov.documents.sync import pdf_validate
 from egov.services.models import ServiceStandard
 from hub.sync.registry import spec_for
 
@@ -15,3 +20,9 @@ def test_the_local_preview_never_travels():
 def test_a_service_travels_whole_with_its_office():
     names = {f.name for f in spec_for(ServiceStandard).wire_fields()}
     assert {"title", "requirements", "office", "letter_code", "region", "legal_basis"} <= names
+
+
+def test_a_blob_that_is_not_a_pdf_refuses_the_record():
+    pdf_validate(io.BytesIO(b"%PDF-1.7\n..."))
+    with pytest.raises(ValueError, match="not a PDF"):
+        pdf_validate(io.BytesIO(b"MZ\x90\x00 an executable"))
