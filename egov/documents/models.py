@@ -97,7 +97,10 @@ class LegalDocument(SyncedRecord):
     source = models.CharField(
         _("sumber"), max_length=200, blank=True, help_text=_("Mis. Lembaran Desa No. 3 Tahun 2024")
     )
-    pdf = models.FileField(_("berkas PDF"), upload_to=pdf_upload_to, blank=True, max_length=200)
+    # set through services.document_save (checked, named by hash), never by a plain form
+    pdf = models.FileField(
+        _("berkas PDF"), upload_to=pdf_upload_to, blank=True, max_length=200, editable=False
+    )
     pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     pdf_size = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # local only: made here from the PDF here (see tasks.py), never synced

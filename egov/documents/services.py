@@ -20,14 +20,19 @@ class NotAPdf(ValidationError):
     pass
 
 
-def pdf_check(data: bytes) -> None:
-    """Refuse what is not a PDF (by its header, not its name) or is over the size limit."""
+def pdf_size_check(size: int) -> None:
+    """Refuse a file over the size limit (before reading it)."""
     limit = pdf_max_bytes()
-    if len(data) > limit:
+    if size > limit:
         raise NotAPdf(
             _("Berkas terlalu besar (%(size)s MB; paling besar %(max)s MB).")
-            % {"size": round(len(data) / 1048576, 1), "max": round(limit / 1048576, 1)}
+            % {"size": round(size / 1048576, 1), "max": round(limit / 1048576, 1)}
         )
+
+
+def pdf_check(data: bytes) -> None:
+    """Refuse what is not a PDF (by its header, not its name) or is over the size limit."""
+    pdf_size_check(len(data))
     if PDF_MAGIC not in data[:PDF_HEADER_WINDOW]:
         raise NotAPdf(_("Berkas ini bukan PDF."))
 
