@@ -11,6 +11,8 @@ A service follows the 14 components of Permenpan-RB 15/2014: the six a villager 
 on the service page, the other eight are admin fields shown on a details view.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,9 @@ LETTER_CODES = (
     ("pengantar-nikah", _("Surat pengantar nikah")),
     ("pengantar-kk", _("Surat pengantar KK")),
 )
+
+
+LANDLINE_RE = re.compile(r"^(?:\+62|0)?[1-9][0-9 \-]{1,14}\Z")
 
 
 def letter_request_path(code: str) -> str:
@@ -120,10 +125,15 @@ class Office(SyncedRecord):
         super().clean()
         region_validate(self.region)
         if self.phone:
+            self.phone = " ".join(self.phone.split())
             try:
                 self.phone = phone_normalize(self.phone)
             except ValidationError as exc:
-                raise ValidationError({"phone": exc.messages}) from exc
+                # an office may have a landline (0745 123456) or a short number (165)
+                if not LANDLINE_RE.match(self.phone):
+                    raise ValidationError(
+                        {"phone": _("Tulis nomor telepon kantor, mis. 0745 123456.")}
+                    ) from exc
 
 
 class ServiceStandard(SyncedRecord):

@@ -69,13 +69,14 @@ def test_a_service_from_the_kabupaten_cannot_be_edited_on_the_village(service_fa
     assert ServiceStandard.objects.get(pk=service.pk).title == SERVICE_DEFAULTS["title"]
 
 
-def test_an_office_phone_is_normalised_and_a_bad_one_refused(office_factory):
+def test_an_office_phone_is_normalised_a_landline_kept_and_a_bad_one_refused(office_factory):
     # when offices are saved with a local phone number and with a bogus one
     office = office_factory(phone="0812 3456 7890")
+    landline = office_factory(name="Disdukcapil", phone="0745  123456")
     with pytest.raises(ValidationError) as caught:
         office_factory(name="Kantor palsu", phone="halo")
 
     # then the good one is stored in +62 form, the bad one refused and not saved
-    assert office.phone == "+6281234567890"
+    assert office.phone == "+6281234567890" and landline.phone == "0745 123456"
     assert "phone" in caught.value.message_dict
-    assert list(Office.objects.values_list("name", flat=True)) == ["Disdukcapil Kabupaten"]
+    assert Office.objects.count() == 2
