@@ -38,6 +38,10 @@ def index(request):
         raise Http404
     found = [] if error else selectors.services_list(category=category, query=query)
     items = Paginator(found, PAGE_SIZE).get_page(request.GET.get("halaman"))
+    # translated once per page, not per row (get_category_display translates every choice)
+    labels = {value: str(label) for value, label in Category.choices}
+    for service in items:
+        service.category_label = labels.get(service.category, service.category)
     context = {
         "items": items,
         "query": query,
