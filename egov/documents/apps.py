@@ -16,7 +16,7 @@ class EgovDocumentsConfig(AppConfig):
         from hub.core.demo import register_demo
         from hub.site.entries import HomeEntry, register_home_entry
 
-        from . import signal_handlers  # noqa: F401
+        from . import checks, signal_handlers  # noqa: F401
         from .selectors import documents_exist
         from .sync import register_synced_models
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
+from egov.documents import checks
 from egov.documents.models import LegalDocument, Status
 from egov.documents.services import document_preview_create, pdf_check
 from egov.documents.tasks import document_preview_task
@@ -146,3 +147,13 @@ def test_a_broken_pdf_fails_the_task_clearly_and_keeps_the_document(document_fac
     # then the document stays, without a preview
     document.refresh_from_db()
     assert not document.preview
+
+
+def test_a_hub_without_pdftoppm_is_warned(monkeypatch):
+    # given pdftoppm on this machine
+    assert checks.pdftoppm_installed(None) == []
+    # when it is missing
+    monkeypatch.setattr(checks.shutil, "which", lambda name: None)
+    # then the check says what to install
+    [warning] = checks.pdftoppm_installed(None)
+    assert warning.id == "egov_documents.W001" and "poppler-utils" in warning.hint
