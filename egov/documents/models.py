@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from egov.services.models import region_validate
+from egov.services.models import region_field, region_validate
 from hub.sync.records import SyncedRecord
 
 FIRST_YEAR = 1945
@@ -106,12 +106,7 @@ class LegalDocument(SyncedRecord):
     # local only: made here from the PDF here (see tasks.py), never synced
     preview = models.FileField(upload_to="egov/pratinjau/", blank=True, editable=False)
     preview_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    region = models.CharField(
-        _("wilayah"),
-        max_length=10,
-        blank=True,
-        help_text=_("Kode wilayah yang menerima data ini; kosong: seluruh wilayah pemilik."),
-    )
+    region = region_field()
     published = models.BooleanField(_("ditampilkan"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

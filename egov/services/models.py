@@ -69,6 +69,30 @@ def region_validate(region: str) -> None:
         )
 
 
+def region_field():
+    """Who receives an upstream record: a Kemendagri code prefix, blank for the owner's whole
+    region (see ``sync.region_audience``)."""
+    return models.CharField(
+        _("wilayah"),
+        max_length=10,
+        blank=True,
+        help_text=_("Kode wilayah yang menerima data ini; kosong: seluruh wilayah pemilik."),
+    )
+
+
+# the eight components of a service's management (Permenpan-RB 15/2014), the regulation's order
+MANAGEMENT_FIELDS = (
+    "legal_basis",
+    "facilities",
+    "competence",
+    "oversight",
+    "staffing",
+    "guarantee",
+    "security",
+    "evaluation",
+)
+
+
 class Category(models.TextChoices):
     KEPENDUDUKAN = "kependudukan", _("Kependudukan")
     KESEHATAN = "kesehatan", _("Kesehatan")
@@ -103,12 +127,7 @@ class Office(SyncedRecord):
         _("jam layanan"), max_length=150, blank=True, help_text=_("Mis. Senin–Jumat 08.00–15.00")
     )
     phone = models.CharField(_("telepon"), max_length=16, blank=True)
-    region = models.CharField(
-        _("wilayah"),
-        max_length=10,
-        blank=True,
-        help_text=_("Kode wilayah yang menerima data ini; kosong: seluruh wilayah pemilik."),
-    )
+    region = region_field()
     updated_at = models.DateTimeField(auto_now=True)
 
     origin_guard_message = _("Kantor ini dikelola oleh %(origin)s dan hanya dapat diubah di sana.")
@@ -191,12 +210,7 @@ class ServiceStandard(SyncedRecord):
         choices=LETTER_CODES,
         help_text=_("Bila kantor desa dapat memulai layanan ini dengan surat, pilih jenisnya."),
     )
-    region = models.CharField(
-        _("wilayah"),
-        max_length=10,
-        blank=True,
-        help_text=_("Kode wilayah yang menerima data ini; kosong: seluruh wilayah pemilik."),
-    )
+    region = region_field()
     active = models.BooleanField(_("ditampilkan"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,14 +254,4 @@ class ServiceStandard(SyncedRecord):
 
     def management_components(self) -> list[tuple[str, str]]:
         """The eight admin components, (label, text), in the regulation's order."""
-        names = (
-            "legal_basis",
-            "facilities",
-            "competence",
-            "oversight",
-            "staffing",
-            "guarantee",
-            "security",
-            "evaluation",
-        )
-        return [(self._meta.get_field(n).verbose_name, getattr(self, n)) for n in names]
+        return [(self._meta.get_field(n).verbose_name, getattr(self, n)) for n in MANAGEMENT_FIELDS]

@@ -5,7 +5,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from ..models import Office, ServiceStandard
+from ..models import MANAGEMENT_FIELDS, Office, ServiceStandard
 from .owned import OwnedRecordViewSet
 
 
@@ -32,14 +32,7 @@ class ServiceViewSet(OwnedRecordViewSet):
         "cost",
         "product",
         "complaints",
-        "legal_basis",
-        "facilities",
-        "competence",
-        "oversight",
-        "staffing",
-        "guarantee",
-        "security",
-        "evaluation",
+        *MANAGEMENT_FIELDS,
         "office",
         "letter_code",
         "region",
@@ -63,16 +56,7 @@ class ServiceViewSet(OwnedRecordViewSet):
             heading=_("Untuk warga"),
         ),
         MultiFieldPanel(
-            [
-                FieldPanel("legal_basis"),
-                FieldPanel("facilities"),
-                FieldPanel("competence"),
-                FieldPanel("oversight"),
-                FieldPanel("staffing"),
-                FieldPanel("guarantee"),
-                FieldPanel("security"),
-                FieldPanel("evaluation"),
-            ],
+            [FieldPanel(name) for name in MANAGEMENT_FIELDS],
             heading=_("Pengelolaan (rincian)"),
             classname="collapsed",
         ),

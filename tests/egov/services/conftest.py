@@ -20,35 +20,33 @@ SERVICE_DEFAULTS = {
 }
 
 
+def saved(record, upstream: str, save_here):
+    """``record`` saved as the village's own (through ``save_here``), or as owned by
+    ``upstream`` (a region code) as if the sync had brought it."""
+    if not upstream:
+        return save_here(record)
+    with applying():
+        record.origin, record.rev = upstream, 1
+        record.full_clean()
+        record.save()
+    return record
+
+
 @pytest.fixture
 def office_factory(db, village):
     def make(upstream: str = "", **fields):
-        defaults = {"name": "Disdukcapil Kabupaten", "kind": Office.Kind.DUKCAPIL}
-        defaults.update(fields)
-        office = Office(**defaults)
-        if upstream:
-            with applying():
-                office.origin, office.rev = upstream, 1
-                office.full_clean()
-                office.save()
-            return office
-        return office_save(office=office)
+        office = Office(**{"name": "Disdukcapil Kabupaten", "kind": Office.Kind.DUKCAPIL, **fields})
+        return saved(office, upstream, lambda o: office_save(office=o))
 
     return make
 
 
 @pytest.fixture
 def service_factory(db, village):
-    """A service: the village's own, or owned by ``upstream`` (a region code) as if synced."""
+    """A service: the village's own, or owned by ``upstream`` as if synced."""
 
     def make(upstream: str = "", **fields):
         service = ServiceStandard(**{**SERVICE_DEFAULTS, **fields})
-        if upstream:
-            with applying():
-                service.origin, service.rev = upstream, 1
-                service.full_clean()
-                service.save()
-            return service
-        return service_save(service=service)
+        return saved(service, upstream, lambda s: service_save(service=s))
 
     return make
