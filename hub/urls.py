@@ -26,6 +26,8 @@ def hub_urlpatterns(market_patterns: list) -> list:
         path("pasar/", include((market_patterns, market_urls.app_name))),
         path("perpustakaan/", include(library_urls)),
         path("pustaka/", include(library_urls.pustaka_urlpatterns)),
+        path("layanan/", include("egov.services.urls")),
+        path("produk-hukum/", include("egov.documents.urls")),
         path("cari/", site_views.search, name="search"),
         path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
         path("offline/", site_views.offline, name="offline"),

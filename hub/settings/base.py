@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "hub.stats",
     "marketplace",
     "elearning.library",
+    "egov.services",
+    "egov.documents",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
