@@ -2,7 +2,7 @@
 body, the place and date, the signer, and a QR code pointing at the verification page.
 
 Drawn with fpdf2 (pure Python; measured against WeasyPrint in docs/benchmarks.md) with the
-DejaVu Sans fonts shipped in ``static/egov_letters/fonts`` (nothing is fetched at run time),
+Latin subset of DejaVu Sans shipped in ``static/egov_letters/fonts`` (nothing is fetched at run time),
 and the QR code made with segno. The body is plain text: whatever a villager typed is drawn as
 characters, never interpreted as markup.
 """
@@ -75,8 +75,8 @@ def letter_pdf_render(*, head: Letterhead, content: LetterContent) -> bytes:
     pdf.set_title(f"{content.title} {content.number}")
     # the letter's own date, not the clock: rendering the same letter again gives the same bytes
     pdf.set_creation_date(datetime.combine(content.letter_date, time(12), tzinfo=UTC))
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("Balai", "", str(FONT_DIR / "BalaiSans.ttf"))
+    pdf.add_font("Balai", "B", str(FONT_DIR / "BalaiSans-Bold.ttf"))
     pdf.set_margins(25, 15, 20)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
@@ -88,14 +88,14 @@ def letter_pdf_render(*, head: Letterhead, content: LetterContent) -> bytes:
             pdf.image(io.BytesIO(head.logo), x=25, y=top, h=24)
         except Exception:  # noqa: BLE001 - a broken logo must not stop a letter
             logger.warning("the village logo could not be drawn on a letter", exc_info=True)
-    pdf.set_font("DejaVu", "B", 13)
+    pdf.set_font("Balai", "B", 13)
     for line in (
         f"PEMERINTAH {head.kabupaten}".upper().strip(),
         f"KECAMATAN {head.kecamatan}".upper().strip(),
         head.village.upper(),
     ):
         pdf.cell(0, 6.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
+    pdf.set_font("Balai", "", 9)
     if head.address:
         pdf.multi_cell(0, 4.5, head.address, align="C", new_x="LMARGIN", new_y="NEXT")
     y = max(pdf.get_y(), top + 25) + 2
@@ -106,16 +106,16 @@ def letter_pdf_render(*, head: Letterhead, content: LetterContent) -> bytes:
     pdf.set_y(y + 6)
 
     # title and number
-    pdf.set_font("DejaVu", "B", 12)
+    pdf.set_font("Balai", "B", 12)
     pdf.cell(0, 6, content.title.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     width = pdf.get_string_width(content.title.upper())
     pdf.line(105 + 7.5 - width / 2, pdf.get_y(), 105 + 7.5 + width / 2, pdf.get_y())
-    pdf.set_font("DejaVu", "", 10.5)
+    pdf.set_font("Balai", "", 10.5)
     pdf.cell(0, 6, f"Nomor: {content.number}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
 
     # body
-    pdf.set_font("DejaVu", "", 10.5)
+    pdf.set_font("Balai", "", 10.5)
     pdf.multi_cell(0, 5.6, content.body, align="J", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
 
@@ -125,9 +125,9 @@ def letter_pdf_render(*, head: Letterhead, content: LetterContent) -> bytes:
     block = pdf.get_y()
     pdf.image(io.BytesIO(_qr_png(content.verify_url)), x=25, y=block, w=30, h=30)
     pdf.set_xy(25, block + 31)
-    pdf.set_font("DejaVu", "", 6.5)
+    pdf.set_font("Balai", "", 6.5)
     pdf.multi_cell(60, 3, f"Periksa keaslian surat:\n{content.verify_url}", align="L")
-    pdf.set_font("DejaVu", "", 10.5)
+    pdf.set_font("Balai", "", 10.5)
     pdf.set_xy(115, block)
     pdf.multi_cell(
         75,
@@ -136,6 +136,6 @@ def letter_pdf_render(*, head: Letterhead, content: LetterContent) -> bytes:
         align="C",
     )
     pdf.set_xy(115, block + 32)
-    pdf.set_font("DejaVu", "B", 10.5)
+    pdf.set_font("Balai", "B", 10.5)
     pdf.multi_cell(75, 5.6, content.signer_name or "(.................................)", align="C")
     return bytes(pdf.output())
