@@ -1,10 +1,10 @@
 """The letter as an A4 PDF: the village letterhead with its logo, the title and number, the
 body, the place and date, the signer, and a QR code pointing at the verification page.
 
-Drawn with fpdf2 (pure Python; measured against WeasyPrint in docs/benchmarks.md) with the
-Latin subset of DejaVu Sans shipped in ``static/egov_letters/fonts`` (nothing is fetched at run time),
-and the QR code made with segno. The body is plain text: whatever a villager typed is drawn as
-characters, never interpreted as markup.
+Drawn with fpdf2 (pure Python; measured against WeasyPrint in docs/benchmarks.md) with a
+Latin subset of DejaVu Sans shipped in ``static/egov_letters/fonts`` (nothing is fetched at
+run time), and the QR code made with segno. The body is plain text: whatever a villager
+typed is drawn as characters, never interpreted as markup.
 """
 
 import io

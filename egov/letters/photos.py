@@ -44,7 +44,11 @@ def photo_clean(data: bytes, *, label: str) -> CleanPhoto:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format
             width, height = probe.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            _("%(label)s: ukuran gambar terlalu besar.") % {"label": label}, code="pixels"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise ValidationError(
             _("%(label)s bukan foto (JPEG, PNG atau WebP).") % {"label": label}, code="type"
         ) from None

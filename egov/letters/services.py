@@ -381,6 +381,18 @@ def _open_request_locked(request_id) -> LetterRequest:
     return locked
 
 
+def _undecided_request_locked(request_id) -> LetterRequest:
+    """An open request no approval has numbered yet (a numbered one can only be approved)."""
+    locked = _open_request_locked(request_id)
+    if locked.number:
+        raise LetterError(
+            _("Permohonan ini sudah diberi nomor %(number)s; setujui lagi untuk menyelesaikannya.")
+            % {"number": locked.number},
+            code="numbered",
+        )
+    return locked
+
+
 def letter_request_ask_correction(*, request_id, note: str, user) -> LetterRequest:
     """The official says what to fix; the villager sees it on the tracking page."""
     errors: dict = {}
@@ -395,7 +407,7 @@ def letter_request_ask_correction(*, request_id, note: str, user) -> LetterReque
     if errors:
         raise LetterError(errors)
     with transaction.atomic():
-        locked = _open_request_locked(request_id)
+        locked = _undecided_request_locked(request_id)
         locked.status = RequestStatus.CORRECTION
         locked.correction_note = note
         locked.decided_by = user
@@ -416,7 +428,7 @@ def letter_request_reject(*, request_id, reason: str, user) -> LetterRequest:
     if errors:
         raise LetterError(errors)
     with transaction.atomic():
-        locked = _open_request_locked(request_id)
+        locked = _undecided_request_locked(request_id)
         locked.status = RequestStatus.REJECTED
         locked.reject_reason = reason
         locked.decided_by = user
@@ -507,13 +519,12 @@ def verify_url(token: str) -> str:
     return f"{conf.verify_base_url()}/verifikasi/{token}/"
 
 
-def letter_request_approve(*, request_id, user, letter_date: date | None = None) -> LetterRequest:
-    """Approve: take the next number, render the PDF once, store it with its SHA-256, and make
-    the verification record that syncs up. All in one transaction: a failure leaves no number
-    used, no verification record and no file."""
-    letter_date = letter_date or timezone.localdate()
-    village = _village()
-    written: list[str] = []
+class _AlreadyNumbered(Exception):
+    """Raised inside the numbering transaction to give its counter increment back."""
+
+
+def _request_number(*, request_id, user, letter_date: date) -> LetterRequest:
+    """Step 1 of an approval, short, under the write lock: the request's number."""
     try:
         with transaction.atomic():
             # the counter first: the lock is taken before anything is read (see _number_take)
@@ -523,58 +534,84 @@ def letter_request_approve(*, request_id, user, letter_date: date | None = None)
                 raise LetterError(
                     _("Permohonan ini masih menunggu perbaikan dari pemohon."), code="status"
                 )
-            number = number_format(
+            if locked.number:
+                # an earlier approval numbered it and failed before the letter was stored:
+                # the letter keeps that number (rolling back this one keeps the count whole)
+                raise _AlreadyNumbered
+            locked.number = number_format(
                 kind.number_pattern,
                 seq=seq,
                 year=letter_date.year,
                 month=letter_date.month,
                 klasifikasi=kind.klasifikasi,
             )
-            token = secrets.token_urlsafe(32)
-            pdf = letter_pdf_render(
-                head=Letterhead(
-                    kabupaten=village.kabupaten_name,
-                    kecamatan=village.kecamatan_name,
-                    village=str(village.display_name),
-                    address=village.address,
-                    logo=_logo_bytes(village),
-                ),
-                content=LetterContent(
-                    title=kind.name,
-                    number=number,
-                    body=letter_body(locked, village),
-                    place=village.village_name or str(village.display_name),
-                    letter_date=letter_date,
-                    signer_name=kind.signer_name,
-                    signer_position=kind.signer_position,
-                    verify_url=verify_url(token),
-                ),
-            )
-            digest = hashlib.sha256(pdf).hexdigest()
-            written.append(photos.private_write(folder="pdf", suffix=".pdf", data=pdf))
+            locked.letter_date = letter_date
+            locked.decided_by = user
+            locked.save(update_fields=["number", "letter_date", "decided_by", "updated_at"])
+    except _AlreadyNumbered:
+        pass
+    return LetterRequest.objects.select_related("letter_type").get(pk=request_id)
+
+
+def letter_request_approve(*, request_id, user, letter_date: date | None = None) -> LetterRequest:
+    """Approve: the next number of the type and year, the PDF rendered once, stored with its
+    SHA-256, and the verification record that syncs up.
+
+    In two short transactions around the rendering, so the database's write lock (one for the
+    whole hub on SQLite) is never held while a PDF is drawn: (1) the counter and the request's
+    number, gap-free and unique; (2) the file, the verification record and the status. If (2)
+    fails, the request keeps its number and approving again finishes it with that number."""
+    numbered = _request_number(
+        request_id=request_id, user=user, letter_date=letter_date or timezone.localdate()
+    )
+    kind, village = numbered.letter_type, _village()
+    token = secrets.token_urlsafe(32)
+    pdf = letter_pdf_render(
+        head=Letterhead(
+            kabupaten=village.kabupaten_name,
+            kecamatan=village.kecamatan_name,
+            village=str(village.display_name),
+            address=village.address,
+            logo=_logo_bytes(village),
+        ),
+        content=LetterContent(
+            title=kind.name,
+            number=numbered.number,
+            body=letter_body(numbered, village),
+            place=village.village_name or str(village.display_name),
+            letter_date=numbered.letter_date,
+            signer_name=kind.signer_name,
+            signer_position=kind.signer_position,
+            verify_url=verify_url(token),
+        ),
+    )
+    digest = hashlib.sha256(pdf).hexdigest()
+    written = photos.private_write(folder="pdf", suffix=".pdf", data=pdf)
+    try:
+        with transaction.atomic():
+            locked = _open_request_locked(request_id)
+            if locked.status != RequestStatus.SUBMITTED or locked.number != numbered.number:
+                raise LetterError(_("Permohonan ini sudah disetujui."), code="status")
             verification = LetterVerification.objects.create(
                 token=token,
                 letter_type_code=kind.code,
                 letter_type_name=kind.name,
-                number=number,
-                letter_date=letter_date,
+                number=numbered.number,
+                letter_date=numbered.letter_date,
                 village_code=village.village_code,
                 village_name=str(village.display_name),
                 pdf_sha256=digest,
             )
             locked.status = RequestStatus.APPROVED
-            locked.number = number
-            locked.letter_date = letter_date
             locked.pdf_sha256 = digest
-            locked.pdf_path = written[0]
+            locked.pdf_path = written
             locked.verification = verification
             locked.decided_by = user
             locked.completed_at = timezone.now()
             locked.correction_note = ""
             locked.save()
     except BaseException:
-        for relative in written:
-            photos.private_delete(relative)
+        photos.private_delete(written)
         raise
     return locked
 

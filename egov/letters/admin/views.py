@@ -5,10 +5,11 @@ Every view asks for ``egov_letters.review_letterrequest`` (the "Pelayanan" group
 of another group gets a 403, whatever they can do elsewhere in the admin.
 """
 
+import functools
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,10 +25,19 @@ REVIEW = "egov_letters.review_letterrequest"
 PAGE_SIZE = 50
 
 
-def _reviewer(request):
-    if not request.user.has_perm(REVIEW):
-        raise PermissionDenied
-    return request.user
+def reviewer_required(view):
+    """A plain 403 for an official without the permission. (Raising PermissionDenied would let
+    Wagtail turn it into a redirect to the dashboard: the refusal should be plain.)"""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perm(REVIEW):
+            return HttpResponseForbidden(
+                _("Anda tidak berhak membuka permohonan surat."), content_type="text/plain"
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _request_or_404(pk) -> LetterRequest:
@@ -44,8 +54,8 @@ def _log(letter_request, user, action) -> None:
 
 @never_cache
 @require_safe
+@reviewer_required
 def index(request):
-    _reviewer(request)
     status = request.GET.get("status", "")
     page = Paginator(requests_for_review(status=status), PAGE_SIZE).get_page(request.GET.get("p"))
     return render(
@@ -57,8 +67,9 @@ def index(request):
 
 @never_cache
 @require_safe
+@reviewer_required
 def detail(request, pk):
-    user = _reviewer(request)
+    user = request.user
     found = _request_or_404(pk)
     if found.anonymised_at is None:
         _log(found, user, LetterViewLog.Action.DETAIL)
@@ -77,8 +88,9 @@ def detail(request, pk):
 
 @never_cache
 @require_safe
+@reviewer_required
 def photo(request, pk, photo_pk):
-    user = _reviewer(request)
+    user = request.user
     found = _request_or_404(pk)
     attachment = found.photos.filter(pk=photo_pk).first()
     if attachment is None:
@@ -95,8 +107,9 @@ def photo(request, pk, photo_pk):
 
 @never_cache
 @require_safe
+@reviewer_required
 def pdf(request, pk):
-    user = _reviewer(request)
+    user = request.user
     found = _request_or_404(pk)
     if found.status != RequestStatus.APPROVED or not found.pdf_path:
         raise Http404
@@ -108,7 +121,7 @@ def pdf(request, pk):
 
 
 def _decide(request, pk, decide, done_message):
-    user = _reviewer(request)
+    user = request.user
     found = _request_or_404(pk)
     try:
         decide(found, user)
@@ -121,6 +134,7 @@ def _decide(request, pk, decide, done_message):
 
 
 @require_POST
+@reviewer_required
 def approve(request, pk):
     return _decide(
         request,
@@ -131,6 +145,7 @@ def approve(request, pk):
 
 
 @require_POST
+@reviewer_required
 def ask_correction(request, pk):
     return _decide(
         request,
@@ -143,6 +158,7 @@ def ask_correction(request, pk):
 
 
 @require_POST
+@reviewer_required
 def reject(request, pk):
     return _decide(
         request,
@@ -155,6 +171,7 @@ def reject(request, pk):
 
 
 @require_POST
+@reviewer_required
 def revoke(request, pk):
     def do(found, user):
         if found.verification is None:

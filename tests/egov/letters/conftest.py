@@ -26,6 +26,12 @@ def jpeg_bytes(width=320, height=200, *, exif: bytes | None = None, fmt="JPEG") 
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _private_dir(settings, tmp_path):
+    """Each test its own private directory, so a test can see exactly what was written."""
+    settings.EGOV_LETTERS_PRIVATE_DIR = tmp_path / "private"
+
+
 @pytest.fixture
 def sktm(db):
     return LetterType.objects.get(code="tidak-mampu")

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from egov.letters import photos, services
+from egov.letters import conf, photos, services
 from egov.letters.models import (
     LetterAttachment,
     LetterCounter,
@@ -258,3 +258,28 @@ def test_the_submit_rate_limit(village, sktm, applicant, sktm_values, uploads_fo
         )
     # then it is refused and nothing more is stored
     assert LetterRequest.objects.count() == 2
+
+
+def test_an_approval_that_fails_after_numbering_keeps_its_number(submitted, official, settings):
+    # given a private directory that cannot be written (a file stands where it should be)
+    blocked = conf.private_dir().parent / "blocked"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("")
+    good = settings.EGOV_LETTERS_PRIVATE_DIR
+    settings.EGOV_LETTERS_PRIVATE_DIR = blocked
+    # when the approval fails while storing the letter
+    with pytest.raises(OSError):
+        services.letter_request_approve(request_id=submitted.pk, user=official)
+    # then the request is numbered but not approved, and nothing else was made
+    half = LetterRequest.objects.get(pk=submitted.pk)
+    assert half.status == RequestStatus.SUBMITTED and half.number.startswith("400/001/")
+    assert not LetterVerification.objects.exists()
+    # and it can no longer be rejected (its number must end on a letter)
+    with pytest.raises(LetterError):
+        services.letter_request_reject(request_id=submitted.pk, reason="x", user=official)
+    # when it is approved again with the directory back
+    settings.EGOV_LETTERS_PRIVATE_DIR = good
+    done = services.letter_request_approve(request_id=submitted.pk, user=official)
+    # then it keeps its number and the counter did not move again
+    assert done.status == RequestStatus.APPROVED and done.number == half.number
+    assert LetterCounter.objects.get(letter_type=submitted.letter_type).last == 1
