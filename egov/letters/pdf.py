@@ -18,6 +18,8 @@ import segno
 from fpdf import FPDF
 
 logger = logging.getLogger(__name__)
+# fontTools logs every table it subsets at INFO: a line per table per letter in the hub's log
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = Path(__file__).resolve().parent / "static" / "egov_letters" / "fonts"
 MONTHS_ID = (
