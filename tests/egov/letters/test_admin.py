@@ -111,3 +111,34 @@ def test_a_type_with_an_unknown_placeholder_is_refused_in_the_admin(official_cli
     # then it is saved
     assert response.status_code == 302
     assert LetterType.objects.filter(code="uji").exists()
+
+
+def test_the_letter_admin_screens_show_no_english(official_client, submitted, sktm):
+    # given a Pelayanan official, in the admin's default language (Indonesian)
+    from tests.core.test_admin_language import assert_indonesian
+
+    # when / then: each letters screen shows no string of Wagtail's English catalogue
+    assert_indonesian(
+        official_client,
+        [
+            reverse("letter_requests:index"),
+            reverse("letter_requests:detail", args=[submitted.pk]),
+            reverse("letter_types:index"),
+            reverse("letter_types:add"),
+            reverse("letter_types:edit", args=[sktm.pk]),
+        ],
+    )
+
+
+def test_the_retention_runs_daily(db):
+    # given a migrated hub
+    from django_q.models import Schedule
+
+    from egov.letters.tasks import RETENTION_SCHEDULE, letters_retention_task
+
+    # when its schedules are read
+    schedule = Schedule.objects.get(name=RETENTION_SCHEDULE)
+    # then the retention task runs every day, and runs (nothing to do on an empty hub)
+    assert schedule.func == "egov.letters.tasks.letters_retention_task"
+    assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
+    assert letters_retention_task() == {"photos": 0, "anonymised": 0}
