@@ -87,7 +87,7 @@ class LetterRequestForm(ServiceErrorsMixin, forms.Form):
             self.fields[f"a_{spec['name']}"] = forms.FileField(
                 label=spec["label"],
                 required=not correcting,
-                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT, "capture": "environment"}),
+                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
                 error_messages={"required": _("Wajib dilampirkan.")},
             )
 
