@@ -1,10 +1,10 @@
-"""``python -m bench pages|market|sync|learn-library|egov-pages [options]``: one bench
-(``--help`` after its name)."""
+"""``python -m bench pages|market|sync|learn-library|egov-pages|egov-letters [options]``: one
+bench (``--help`` after its name)."""
 
 import importlib
 import sys
 
-BENCHES = ("pages", "market", "sync", "learn-library", "egov-pages")
+BENCHES = ("pages", "market", "sync", "learn-library", "egov-pages", "egov-letters")
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from elearning.library import urls as library_urls
+from egov.letters import urls as letter_urls
 from hub.core import views as core_views
 from hub.site import views as site_views
 from marketplace import urls as market_urls
@@ -28,6 +29,10 @@ def hub_urlpatterns(market_patterns: list) -> list:
         path("pustaka/", include(library_urls.pustaka_urlpatterns)),
         path("layanan/", include("egov.services.urls")),
         path("produk-hukum/", include("egov.documents.urls")),
+        path(
+            "verifikasi/",
+            include((letter_urls.verify_urlpatterns, "letter_verify")),
+        ),
         path("cari/", site_views.search, name="search"),
         path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
         path("offline/", site_views.offline, name="offline"),
@@ -42,7 +47,11 @@ def hub_urlpatterns(market_patterns: list) -> list:
     return patterns
 
 
-urlpatterns = hub_urlpatterns(market_urls.village_urlpatterns)
+# letter requests live on the village hub only (the personal data stays there)
+urlpatterns = [
+    path("surat/", include((letter_urls.village_urlpatterns, letter_urls.app_name))),
+    *hub_urlpatterns(market_urls.village_urlpatterns),
+]
 
 handler404 = "hub.site.views.page_not_found"
 handler500 = "hub.site.views.server_error"

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "elearning.library",
     "egov.services",
     "egov.documents",
+    "egov.letters",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",

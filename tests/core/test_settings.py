@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from hub.core.fieldkeys import new_key_line
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -54,6 +56,8 @@ def test_short_secret_key_is_refused(tmp_path):
 def test_secret_key_file_is_read(tmp_path):
     key = tmp_path / "secret_key"
     key.write_text("k" * 50)
+    # the data dir's field key, which the check asks for once a model has encrypted fields
+    (tmp_path / "field_key").write_text(new_key_line() + "\n")
     result = _django_check({"HUB_SECRET_KEY_FILE": str(key)}, tmp_path)
     assert result.returncode == 0, result.stderr
 

@@ -1,0 +1,1 @@
+"""The officials' side of letters in the Wagtail admin."""

@@ -1,0 +1,61 @@
+"""Reads of letters: the types offered, a request found by its code and phone, the verification
+of a letter by its token, and the officials' queue."""
+
+import json
+
+from django.db.models import QuerySet
+
+from .models import LetterRequest, LetterType, LetterVerification, RequestStatus
+from .services import letter_request_for_applicant
+
+__all__ = [
+    "letter_request_for_applicant",
+    "letter_types_offered",
+    "letter_types_offered_exist",
+    "letter_type_offered",
+    "letter_verification_for_token",
+    "requests_for_review",
+    "request_values",
+]
+
+TOKEN_MAX = 64
+
+
+def letter_types_offered() -> QuerySet:
+    return LetterType.objects.filter(active=True).only("code", "name", "description", "sort_order")
+
+
+def letter_types_offered_exist() -> bool:
+    return LetterType.objects.filter(active=True).exists()
+
+
+def letter_type_offered(code: str) -> LetterType | None:
+    return LetterType.objects.filter(active=True, code=code).first()
+
+
+def letter_verification_for_token(token: str) -> LetterVerification | None:
+    token = str(token or "")
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    return LetterVerification.objects.filter(token=token).first()
+
+
+def requests_for_review(*, status: str = "") -> QuerySet:
+    """The officials' list, newest first; filtered by status when one is given."""
+    queryset = LetterRequest.objects.select_related("letter_type").defer(
+        "address", "purpose", "data"
+    )
+    if status in RequestStatus.values:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def request_values(request: LetterRequest) -> list[tuple[str, str]]:
+    """The type's fields with what the villager wrote, as (label, value) in the type's order."""
+    values = json.loads(request.data or "{}")
+    rows = []
+    for spec in request.letter_type.fields:
+        rows.append((spec.get("label", spec["name"]), values.get(spec["name"], "")))
+        if spec.get("kind") == "person":
+            rows.append((f"NIK {spec.get('label', '')}", values.get(f"{spec['name']}_nik", "")))
+    return rows

@@ -1,0 +1,144 @@
+"""The officials' side: the Pelayanan group reviews (masked lists, logged details, decisions);
+an official of another group is refused; a letter type with a mistake is refused in the form."""
+
+from django.urls import reverse
+
+from egov.letters.models import LetterRequest, LetterType, LetterViewLog, RequestStatus
+
+from .conftest import KK, NIK
+
+
+def test_the_list_masks_nik_and_kk(official_client, submitted):
+    # given a submitted request
+    # when a Pelayanan official opens the list
+    response = official_client.get(reverse("letter_requests:index"))
+    html = response.content.decode()
+    # then the request is listed with NIK and KK masked, and nothing is logged
+    assert response.status_code == 200 and submitted.code in html
+    assert "1503********0001" in html and NIK not in html and KK not in html
+    assert not LetterViewLog.objects.exists()
+
+
+def test_the_detail_shows_and_logs(official_client, official, submitted):
+    # given a submitted request
+    # when a Pelayanan official opens it
+    response = official_client.get(reverse("letter_requests:detail", args=[submitted.pk]))
+    # then the full NIK shows, and the view is logged with who and when
+    assert response.status_code == 200 and NIK in response.content.decode()
+    log = LetterViewLog.objects.get()
+    assert (log.request_id, log.user, log.action) == (submitted.pk, official, "detail")
+    # when they open a photo
+    photo = submitted.photos.first()
+    image = official_client.get(reverse("letter_requests:photo", args=[submitted.pk, photo.pk]))
+    # then it is served to them (a JPEG) and logged
+    assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+    assert LetterViewLog.objects.filter(action="foto").count() == 1
+
+
+def test_an_official_of_another_group_is_refused(client, editor, submitted):
+    # given an Editors official (admin access, no letter permission)
+    client.force_login(editor)
+    photo = submitted.photos.first()
+    # when they try the list, the detail, a photo and a decision
+    responses = [
+        client.get(reverse("letter_requests:index")),
+        client.get(reverse("letter_requests:detail", args=[submitted.pk])),
+        client.get(reverse("letter_requests:photo", args=[submitted.pk, photo.pk])),
+        client.post(reverse("letter_requests:approve", args=[submitted.pk])),
+    ]
+    # then each is refused, nothing is logged and nothing changed
+    assert [r.status_code for r in responses] == [403, 403, 403, 403]
+    for response in responses:
+        assert NIK not in response.content.decode()
+    assert not LetterViewLog.objects.exists()
+    assert LetterRequest.objects.get(pk=submitted.pk).status == RequestStatus.SUBMITTED
+
+
+def test_an_anonymous_visitor_is_sent_to_login(client, submitted):
+    response = client.get(reverse("letter_requests:detail", args=[submitted.pk]))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_decisions_through_the_admin(official_client, submitted):
+    # given a submitted request
+    detail = reverse("letter_requests:detail", args=[submitted.pk])
+    # when the official asks for a correction without a note
+    official_client.post(reverse("letter_requests:ask_correction", args=[submitted.pk]))
+    # then nothing changed and the page says why
+    assert LetterRequest.objects.get(pk=submitted.pk).status == RequestStatus.SUBMITTED
+    assert "wajib diisi" in official_client.get(detail).content.decode()
+    # when they approve it
+    response = official_client.post(reverse("letter_requests:approve", args=[submitted.pk]))
+    # then it has a number and its PDF opens for printing (logged)
+    assert response.status_code == 302
+    approved = LetterRequest.objects.get(pk=submitted.pk)
+    assert approved.status == RequestStatus.APPROVED and approved.number
+    pdf = official_client.get(reverse("letter_requests:pdf", args=[submitted.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert LetterViewLog.objects.filter(action="pdf").exists()
+    # when they revoke it
+    official_client.post(reverse("letter_requests:revoke", args=[submitted.pk]))
+    # then the verification is revoked
+    assert LetterRequest.objects.get(pk=submitted.pk).verification.status == "dicabut"
+
+
+def test_a_type_with_an_unknown_placeholder_is_refused_in_the_admin(official_client):
+    # given a Pelayanan official adding a letter type
+    url = reverse("letter_types:add")
+    data = {
+        "code": "uji",
+        "name": "Surat uji",
+        "description": "",
+        "klasifikasi": "470",
+        "number_pattern": "470/{seq:03}/DS/{year}",
+        "fields": "[]",
+        "attachments": "[]",
+        "body_template": "{nama} lahir di {tempat_lahir}.",
+        "signer_name": "",
+        "signer_position": "Kepala Desa",
+        "active": "on",
+        "sort_order": "1",
+    }
+    # when the body names a placeholder that does not exist
+    response = official_client.post(url, data)
+    # then the form says so and nothing is saved
+    assert response.status_code == 200
+    assert "tempat_lahir" in response.content.decode()
+    assert not LetterType.objects.filter(code="uji").exists()
+    # when the body is fixed
+    data["body_template"] = "{nama} tinggal di {alamat}."
+    response = official_client.post(url, data)
+    # then it is saved
+    assert response.status_code == 302
+    assert LetterType.objects.filter(code="uji").exists()
+
+
+def test_the_letter_admin_screens_show_no_english(official_client, submitted, sktm):
+    # given a Pelayanan official, in the admin's default language (Indonesian)
+    from tests.core.test_admin_language import assert_indonesian
+
+    # when / then: each letters screen shows no string of Wagtail's English catalogue
+    assert_indonesian(
+        official_client,
+        [
+            reverse("letter_requests:index"),
+            reverse("letter_requests:detail", args=[submitted.pk]),
+            reverse("letter_types:index"),
+            reverse("letter_types:add"),
+            reverse("letter_types:edit", args=[sktm.pk]),
+        ],
+    )
+
+
+def test_the_retention_runs_daily(db):
+    # given a migrated hub
+    from django_q.models import Schedule
+
+    from egov.letters.tasks import RETENTION_SCHEDULE, letters_retention_task
+
+    # when its schedules are read
+    schedule = Schedule.objects.get(name=RETENTION_SCHEDULE)
+    # then the retention task runs every day, and runs (nothing to do on an empty hub)
+    assert schedule.func == "egov.letters.tasks.letters_retention_task"
+    assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
+    assert letters_retention_task() == {"photos": 0, "anonymised": 0}
