@@ -10,8 +10,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from elearning.library import urls as library_urls
 from egov.letters import urls as letter_urls
+from elearning.library import urls as library_urls
 from hub.core import views as core_views
 from hub.site import views as site_views
 from marketplace import urls as market_urls
