@@ -15,6 +15,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -22,8 +23,8 @@ from hub.core.personal import phone_normalize
 from hub.core.regions import REGION_PREFIX_RE
 from hub.sync.records import SyncedRecord
 
-# the letter types the village office can start (egov.letters); the request form is at
-# /surat/ajukan/<code>/
+# the letter types the village office can start (egov.letters' seeded codes); the request form
+# is letters:request
 LETTER_CODES = (
     ("domisili", _("Surat keterangan domisili")),
     ("usaha", _("Surat keterangan usaha (SKU)")),
@@ -42,8 +43,13 @@ LANDLINE_RE = re.compile(r"^(?:\+62|0)?[1-9][0-9 \-]{1,14}\Z")
 
 
 def letter_request_path(code: str) -> str:
-    """Where a villager starts the letter request of type ``code`` (egov.letters' form)."""
-    return f"/surat/ajukan/{code}/"
+    """Where a villager starts the letter request of type ``code`` (egov.letters' form), or ""
+    where there is none: the upstream takes no letter requests (the personal data stays in the
+    village)."""
+    try:
+        return reverse("letters:request", args=[code])
+    except NoReverseMatch:
+        return ""
 
 
 def lines(text: str) -> list[str]:

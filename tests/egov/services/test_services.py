@@ -26,8 +26,13 @@ def test_list_markers_and_blank_lines_are_dropped_from_the_checklist(service_fac
     assert service.requirement_list == ["KTP-el", "Kartu Keluarga", "Pas foto 3x4"]
 
 
-def test_the_letter_link_is_one_helper():
+def test_the_letter_link_is_the_letters_form_on_a_village_and_none_upstream(settings):
+    # given a village hub: the link opens egov.letters' request form
     assert letter_request_path("pengantar-skck") == "/surat/ajukan/pengantar-skck/"
+    # when the same service is shown on the upstream, which takes no letter requests
+    settings.ROOT_URLCONF = "hub.urls_upstream"
+    # then there is no link to a form that is not there
+    assert letter_request_path("pengantar-skck") == ""
 
 
 @pytest.mark.parametrize(
