@@ -23,6 +23,7 @@ def hub_urlpatterns(market_patterns: list) -> list:
         path("healthz", core_views.healthz, name="healthz"),
         path("sync/v1/", include("hub.sync.urls")),
         path("pasar/", include((market_patterns, market_urls.app_name))),
+        path("belajar/", include("elearning.courses.urls")),
         path("cari/", site_views.search, name="search"),
         path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
         path("offline/", site_views.offline, name="offline"),

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "hub.site",
     "hub.sync",
     "marketplace",
+    "elearning.courses",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",

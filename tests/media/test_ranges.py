@@ -186,3 +186,19 @@ def test_the_media_view_refuses_paths_outside_the_media_root(client, media_root,
     response = client.get(path)
     assert response.status_code == 404
     assert b"jangan" not in body(response)
+
+
+@pytest.mark.django_db
+def test_a_range_of_a_text_file_is_not_gzipped(client, media_root):
+    # given captions (text/vtt is text, which the hub gzips)
+    (media_root / "belajar" / "teks.vtt").write_text(
+        "WEBVTT\n\n" + "00:00.000 --> 00:01.000\nHalo\n\n" * 50
+    )
+    # when a player asks for a range and accepts gzip
+    response = client.get(
+        "/media/belajar/teks.vtt", headers={"Range": "bytes=0-6", "Accept-Encoding": "gzip"}
+    )
+    # then the bytes are the file's own
+    assert response.status_code == 206
+    assert "Content-Encoding" not in response
+    assert body(response) == b"WEBVTT\n"

@@ -1,0 +1,111 @@
+"""Writes of the courses app: grading a quiz, finishing a lesson (both into the device's
+progress cookie, never the database), and taking in an uploaded media file."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from hub.core.roles import is_upstream
+
+from .models import BlockKind, Lesson, MediaAsset, MediaKind, Question, TranscodeStatus
+from .progress import PASS_PERCENT, Progress
+
+
+class QuizInvalid(ValueError):
+    """A quiz answer that cannot be graded (unanswered, or not one of the choices)."""
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    chosen: int | None
+    correct: bool
+
+
+@dataclass
+class QuizResult:
+    results: list[QuestionResult]
+    percent: int
+    best: int
+
+    @property
+    def passed(self) -> bool:
+        return self.percent >= PASS_PERCENT
+
+    def for_question(self, question) -> QuestionResult | None:
+        return next((r for r in self.results if r.question.pk == question.pk), None)
+
+
+def answer_key(question) -> str:
+    return f"q-{question.pk}"
+
+
+def quiz_grade(*, block, answers: Mapping[str, str]) -> list[QuestionResult]:
+    """Grade ``answers`` (form data: ``q-<question id>`` → the chosen option's index) against
+    the quiz ``block``. Raises :class:`QuizInvalid`, grading nothing, when a question is
+    unanswered or an answer is not one of its options."""
+    if block.kind != BlockKind.QUIZ:
+        raise QuizInvalid(_("Bagian ini bukan kuis."))
+    questions = list(block.questions.all())
+    if not questions:
+        raise QuizInvalid(_("Kuis ini belum berisi pertanyaan."))
+    results = []
+    for question in questions:
+        raw = str(answers.get(answer_key(question), "")).strip()
+        if not raw:
+            raise QuizInvalid(_("Jawab semua pertanyaan dulu, lalu periksa."))
+        if not raw.isdigit() or int(raw) >= len(question.options):
+            raise QuizInvalid(_("Jawaban tidak dikenal. Pilih salah satu pilihan yang ada."))
+        chosen = int(raw)
+        results.append(QuestionResult(question, chosen, chosen == question.answer))
+    return results
+
+
+def quiz_submit(*, progress: Progress, lesson: Lesson, block, answers) -> QuizResult:
+    """Grade the quiz, keep the best score in the device's progress, and finish the lesson
+    once every quiz in it is passed."""
+    results = quiz_grade(block=block, answers=answers)
+    percent = round(100 * sum(r.correct for r in results) / len(results))
+    best = progress.record_score(block, percent)
+    quizzes = [b for b in lesson.blocks.all() if b.kind == BlockKind.QUIZ]
+    if all((progress.best_score(q) or 0) >= PASS_PERCENT for q in quizzes):
+        progress.mark_done(lesson)
+    return QuizResult(results=results, percent=percent, best=best)
+
+
+def lesson_complete(*, progress: Progress, lesson: Lesson) -> None:
+    """Mark a lesson finished on this device (a lesson with quizzes finishes by passing them)."""
+    if any(b.kind == BlockKind.QUIZ for b in lesson.blocks.all()):
+        quizzes = [b for b in lesson.blocks.all() if b.kind == BlockKind.QUIZ]
+        if not all((progress.best_score(q) or 0) >= PASS_PERCENT for q in quizzes):
+            raise QuizInvalid(
+                _("Selesaikan kuisnya dulu (nilai paling sedikit %(n)d).") % {"n": PASS_PERCENT}
+            )
+    progress.mark_done(lesson)
+
+
+TRANSCODED_KINDS = (MediaKind.VIDEO, MediaKind.AUDIO)
+
+
+def media_asset_uploaded(*, asset: MediaAsset) -> MediaAsset:
+    """After a content team saves a new file: on the upstream, video and audio wait for the
+    transcoding task (they travel once ready); everything else, and anything a village adds
+    itself (villages never transcode), is ready as it is."""
+    if is_upstream() and asset.kind in TRANSCODED_KINDS and asset.file:
+        asset.status, asset.status_message = TranscodeStatus.WAITING, ""
+        asset.sha256, asset.size = "", 0
+        asset.save()
+        pk = str(asset.pk)
+        transaction.on_commit(
+            lambda: async_task(
+                "elearning.courses.tasks.media_transcode_task", pk, task_name=f"transcode-{pk}"
+            )
+        )
+        return asset
+    asset.status, asset.status_message = TranscodeStatus.READY, ""
+    asset.sha256, asset.size = "", asset.file.size if asset.file else 0
+    asset.save()
+    return asset
