@@ -1,5 +1,6 @@
 """The villager's pages under /belajar/: list, course, lesson, quizzes and progress."""
 
+import json
 import re
 
 import pytest
@@ -128,10 +129,8 @@ def test_a_quiz_lesson_cannot_be_marked_done_without_passing(client, quiz, home)
 
 def test_a_forged_progress_cookie_counts_for_nothing(client, lessons, home):
     # given a cookie naming both lessons but not signed by this hub
-    client.cookies[COOKIE_NAME] = '{"d":["%s","%s"]}' % (
-        lessons[0].pk.hex[:16],
-        lessons[1].pk.hex[:16],
-    )
+    ids = [lesson.pk.hex[:16] for lesson in lessons]
+    client.cookies[COOKIE_NAME] = json.dumps({"d": ids})
     # when
     response = client.get(f"/belajar/kursus/{lessons[0].course_id}/")
     # then
