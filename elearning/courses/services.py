@@ -1,15 +1,21 @@
 """Writes of the courses app: grading a quiz, finishing a lesson (both into the device's
 progress cookie, never the database), and taking in an uploaded media file."""
 
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from hub.core.roles import is_upstream
+from hub.media.services import image_from_bytes
 
+from . import transcode
 from .models import BlockKind, Lesson, MediaAsset, MediaKind, Question, TranscodeStatus
 from .progress import PASS_PERCENT, Progress
 
@@ -108,4 +114,43 @@ def media_asset_uploaded(*, asset: MediaAsset) -> MediaAsset:
     asset.status, asset.status_message = TranscodeStatus.READY, ""
     asset.sha256, asset.size = "", asset.file.size if asset.file else 0
     asset.save()
+    return asset
+
+
+def media_transcode(*, asset_id) -> MediaAsset:
+    """Prepare an uploaded video or audio file for phones (upstream only; ``transcode.py``),
+    replace the upload with the result, add the poster frame, and mark it ready — the save that
+    lets it travel. A file that cannot be prepared is marked failed with the reason for the
+    content team, keeps its upload, and goes nowhere."""
+    if not is_upstream():
+        raise RuntimeError("villages never transcode: media arrives prepared from the upstream")
+    asset = MediaAsset.objects.select_related("course").get(pk=asset_id)
+    if asset.kind not in TRANSCODED_KINDS or not asset.file:
+        return asset
+    with tempfile.TemporaryDirectory(prefix="balai-transcode-") as tmp:
+        workdir = Path(tmp)
+        source = workdir / ("upload" + Path(asset.file.name).suffix[:10])
+        with asset.file.open("rb") as upload, open(source, "wb") as copy:
+            shutil.copyfileobj(upload, copy, 1024 * 1024)
+        try:
+            if asset.kind == MediaKind.VIDEO:
+                prepared = transcode.video_for_phones(source, workdir)
+            else:
+                prepared = transcode.audio_for_phones(source, workdir)
+        except transcode.TranscodeError as exc:
+            asset.status, asset.status_message = TranscodeStatus.FAILED, str(exc)[:300]
+            asset.save()
+            return asset
+        upload_name = asset.file.name
+        with open(prepared.path, "rb") as handle:
+            asset.file.save(prepared.path.name, File(handle), save=False)
+        if prepared.poster is not None:
+            asset.poster = image_from_bytes(
+                data=prepared.poster.read_bytes(), title=asset.title[:200], name="poster.jpg"
+            )
+    asset.duration = prepared.duration
+    asset.sha256, asset.size = "", asset.file.size
+    asset.status, asset.status_message = TranscodeStatus.READY, ""
+    asset.save()
+    asset.file.storage.delete(upload_name)
     return asset

@@ -140,3 +140,18 @@ def video_block(lessons, asset_make, upstream_make):
         )
 
     return make
+
+
+@pytest.fixture
+def course_here(db, village):
+    """A course made on this node (the upstream or the village, whichever the test is)."""
+    course = Course(
+        title="Budidaya cabai",
+        slug="budidaya-cabai-lokal",
+        category="pertanian",
+        licence="CC BY 4.0",
+        source="Kelompok tani Maju",
+    )
+    course.full_clean()
+    course.save()
+    return course

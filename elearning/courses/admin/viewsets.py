@@ -1,0 +1,115 @@
+"""The "Kursus" admin menu for content teams (upstream) and village officials (a village's own
+courses). Plain :class:`ModelViewSet`s with Django's model permissions; a record another node
+owns opens read-only in effect: saving it is refused by its ``clean()`` with the reason.
+
+Saving a media file hands it to :func:`~elearning.courses.services.media_asset_uploaded`:
+upstream, video and audio wait for the transcoding task, and the list shows each file's status
+and, when ffmpeg refused it, why.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import CreateView, EditView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from ..models import Block, Course, Lesson, MediaAsset, Question
+from ..services import media_asset_uploaded
+
+
+class CourseViewSet(ModelViewSet):
+    model = Course
+    icon = "folder-open-inverse"
+    menu_label = _("Kursus")
+    add_to_admin_menu = False
+    list_display = ["title", "category", "level", "published", "origin"]
+    list_filter = ["category", "published"]
+    search_fields = ["title"]
+    search_backend_name = None
+    form_fields = [
+        "title",
+        "slug",
+        "summary",
+        "category",
+        "level",
+        "language",
+        "cover",
+        "licence",
+        "source",
+        "region",
+        "published",
+        "sort_order",
+    ]
+
+
+class LessonViewSet(ModelViewSet):
+    model = Lesson
+    icon = "doc-full"
+    menu_label = _("Pelajaran")
+    list_display = ["title", "course", "sort_order"]
+    list_filter = ["course"]
+    search_fields = ["title"]
+    search_backend_name = None
+    form_fields = ["course", "title", "sort_order"]
+
+
+class BlockViewSet(ModelViewSet):
+    model = Block
+    icon = "list-ul"
+    menu_label = _("Bagian pelajaran")
+    list_display = ["__str__", "kind", "lesson", "sort_order"]
+    list_filter = ["kind"]
+    search_backend_name = None
+    form_fields = ["lesson", "kind", "sort_order", "heading", "text", "image", "media", "captions"]
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("Pertanyaan kuis")
+    list_display = ["__str__", "kind", "block"]
+    search_fields = ["prompt"]
+    search_backend_name = None
+    form_fields = ["block", "kind", "sort_order", "prompt", "choices", "answer", "explanation"]
+
+
+class MediaUploadMixin:
+    def save_instance(self):
+        instance = super().save_instance()
+        if "file" in self.form.changed_data:
+            instance = media_asset_uploaded(asset=instance)
+        return instance
+
+
+class MediaCreateView(MediaUploadMixin, CreateView):
+    pass
+
+
+class MediaEditView(MediaUploadMixin, EditView):
+    pass
+
+
+class MediaAssetViewSet(ModelViewSet):
+    model = MediaAsset
+    icon = "media"
+    menu_label = _("Media kursus")
+    add_view_class = MediaCreateView
+    edit_view_class = MediaEditView
+    list_display = [
+        "title",
+        "kind",
+        "course",
+        "status",
+        Column("status_message", label=_("keterangan")),
+        Column("size", label=_("ukuran (bita)")),
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["title"]
+    search_backend_name = None
+    form_fields = ["course", "kind", "title", "file", "language"]
+
+
+class CoursesViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Kursus")
+    menu_icon = "folder-open-inverse"
+    menu_order = 320
+    items = (CourseViewSet, LessonViewSet, BlockViewSet, QuestionViewSet, MediaAssetViewSet)
