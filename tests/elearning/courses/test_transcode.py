@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -100,7 +101,7 @@ def test_an_uploaded_video_is_made_h264_480p_faststart_with_a_poster_then_travel
     assert found["video"]["profile"] in ("Main", "Constrained Baseline", "Baseline")
     assert int(found["video"]["height"]) == 480 and int(found["video"]["width"]) == 640
     assert found["audio"]["codec_name"] == "aac"
-    head = open(path, "rb").read()
+    head = Path(path).read_bytes()
     assert head.index(b"moov") < head.index(b"mdat"), "the index must come first (faststart)"
     assert asset.duration == 2 and asset.size == len(head) and asset.poster is not None
     # and now it travels to the course's region
