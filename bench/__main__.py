@@ -3,14 +3,16 @@
 import importlib
 import sys
 
-BENCHES = ("pages", "market", "sync")
+BENCHES = ("pages", "market", "sync", "learn")
+# a bench whose module is not named after it
+MODULES = {"learn": "learn_courses"}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in BENCHES:
         print(f"usage: python -m bench {{{'|'.join(BENCHES)}}} [options]", file=sys.stderr)
         return 2
-    return importlib.import_module(f"bench.{argv[0]}").main(argv[1:])
+    return importlib.import_module(f"bench.{MODULES.get(argv[0], argv[0])}").main(argv[1:])
 
 
 if __name__ == "__main__":
