@@ -11,6 +11,7 @@ SHA-256, in the bulk window, after the small records. A village shows a block wh
 arrived yet as "video tiba setelah sinkronisasi", never as a broken player.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -365,3 +366,35 @@ class Question(SyncedRecord):
             raise ValidationError({"choices": exc.messages}) from exc
         if self.answer >= len(self.choices):
             raise ValidationError({"answer": _("Nomor jawaban benar melebihi jumlah pilihan.")})
+
+
+CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def certificate_token() -> str:
+    return "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(10))
+
+
+class Certificate(models.Model):
+    """A certificate of completion, issued on this hub to a phone whose signed progress says the
+    course is done. Verifiable by its random code on the hub that issued it; it holds no
+    personal data beyond an optional nickname. Local: does not sync (a course withdrawn later
+    keeps its certificates, with the title they were issued for)."""
+
+    token = models.CharField(_("kode"), max_length=10, unique=True, default=certificate_token)
+    course = models.ForeignKey(
+        Course, verbose_name=_("kursus"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    course_title = models.CharField(_("judul kursus"), max_length=160)
+    course_source = models.CharField(_("sumber"), max_length=200)
+    lesson_count = models.PositiveSmallIntegerField(_("jumlah pelajaran"))
+    nickname = models.CharField(_("nama panggilan"), max_length=40, blank=True)
+    issued_at = models.DateTimeField(_("diterbitkan"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sertifikat")
+        verbose_name_plural = pgettext_lazy("jamak", "sertifikat")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.token} · {self.course_title}"

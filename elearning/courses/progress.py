@@ -29,6 +29,7 @@ class Progress:
 
     done: list[str] = field(default_factory=list)
     scores: dict[str, int] = field(default_factory=dict)
+    certificates: dict[str, str] = field(default_factory=dict)
     changed: bool = False
 
     @classmethod
@@ -49,7 +50,12 @@ class Progress:
             for k, v in (data.get("s") or {}).items()
             if isinstance(k, str) and len(k) == 16 and type(v) is int and 0 <= v <= 100
         }
-        return cls(done=done[-MAX_ENTRIES:], scores=scores)
+        certificates = {
+            k: v
+            for k, v in (data.get("c") or {}).items()
+            if isinstance(k, str) and isinstance(v, str) and len(v) == 10
+        }
+        return cls(done=done[-MAX_ENTRIES:], scores=scores, certificates=certificates)
 
     def lesson_done(self, lesson) -> bool:
         return short_id(lesson.pk) in self.done
@@ -76,6 +82,14 @@ class Progress:
             return percent
         return best
 
+    def certificate(self, course) -> str:
+        """The code of the certificate this device got for ``course``, or ""."""
+        return self.certificates.get(short_id(course.pk), "")
+
+    def remember_certificate(self, course, token: str) -> None:
+        self.certificates[short_id(course.pk)] = token
+        self.changed = True
+
     def course_done(self, lessons) -> bool:
         lessons = list(lessons)
         return bool(lessons) and all(self.lesson_done(lesson) for lesson in lessons)
@@ -84,7 +98,9 @@ class Progress:
         """Set the cookie on ``response`` when anything changed."""
         if not self.changed:
             return
-        value = signing.dumps({"d": self.done, "s": self.scores}, salt=SALT, compress=True)
+        value = signing.dumps(
+            {"d": self.done, "s": self.scores, "c": self.certificates}, salt=SALT, compress=True
+        )
         response.set_cookie(
             COOKIE_NAME, value, max_age=MAX_AGE, httponly=True, samesite="Lax", path="/belajar/"
         )

@@ -16,7 +16,16 @@ from hub.core.roles import is_upstream
 from hub.media.services import image_from_bytes
 
 from . import transcode
-from .models import BlockKind, Lesson, MediaAsset, MediaKind, Question, TranscodeStatus
+from .models import (
+    BlockKind,
+    Certificate,
+    Course,
+    Lesson,
+    MediaAsset,
+    MediaKind,
+    Question,
+    TranscodeStatus,
+)
 from .progress import PASS_PERCENT, Progress
 
 
@@ -154,3 +163,40 @@ def media_transcode(*, asset_id) -> MediaAsset:
     asset.save()
     asset.file.storage.delete(upload_name)
     return asset
+
+
+NICKNAME_MAX = 40
+
+
+class CertificateRefused(ValueError):
+    """No certificate: the course is not done on this device, or the nickname is refused."""
+
+
+def certificate_issue(*, progress: Progress, course: Course, nickname: str = "") -> Certificate:
+    """A certificate for a course this device has finished (its signed progress says so), with
+    an optional nickname — never a number that could be a phone, NIK or KK. A device that has
+    one for the course gets the same one again."""
+    lessons = list(course.lessons.all())
+    if not progress.course_done(lessons):
+        raise CertificateRefused(_("Selesaikan semua pelajaran kursus ini dulu."))
+    nickname = " ".join(str(nickname or "").split())
+    if len(nickname) > NICKNAME_MAX:
+        raise CertificateRefused(
+            _("Nama panggilan paling panjang %(n)d huruf.") % {"n": NICKNAME_MAX}
+        )
+    if sum(ch.isdigit() for ch in nickname) >= 6:
+        raise CertificateRefused(_("Tulis nama panggilan saja, tanpa nomor telepon atau NIK."))
+    existing = progress.certificate(course)
+    if existing:
+        found = Certificate.objects.filter(token=existing, course=course).first()
+        if found is not None:
+            return found
+    certificate = Certificate.objects.create(
+        course=course,
+        course_title=course.title,
+        course_source=course.source,
+        lesson_count=len(lessons),
+        nickname=nickname,
+    )
+    progress.remember_certificate(course, certificate.token)
+    return certificate

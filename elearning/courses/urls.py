@@ -13,4 +13,7 @@ urlpatterns = [
     path("pelajaran/<uuid:pk>/", village.lesson, name="lesson"),
     path("pelajaran/<uuid:pk>/kuis/<uuid:block_pk>/", village.quiz, name="quiz"),
     path("pelajaran/<uuid:pk>/selesai/", village.lesson_done, name="lesson_done"),
+    path("kursus/<uuid:pk>/sertifikat/", village.certificate_request, name="certificate_request"),
+    path("sertifikat/", village.certificate_check, name="certificate_check"),
+    path("sertifikat/<str:token>/", village.certificate, name="certificate"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import selectors, services
-from ..models import BlockKind, Category
+from ..models import BlockKind, Category, Certificate
 from ..progress import PASS_PERCENT, Progress
 
 
@@ -66,6 +66,8 @@ def course(request, pk):
             "done_count": done,
             "course_done": bool(lessons) and done == len(lessons),
             "downloads": selectors.course_downloads(course),
+            "certificate": progress.certificate(course),
+            "nickname_max": services.NICKNAME_MAX,
         },
     )
 
@@ -194,3 +196,50 @@ def lesson_done(request, pk):
     response = redirect(target)
     progress.save(response)
     return response
+
+
+@never_cache
+@require_POST
+def certificate_request(request, pk):
+    """Issue (or find again) this device's certificate for a finished course."""
+    course = _course_or_404(pk)
+    progress = Progress.from_request(request)
+    try:
+        certificate = services.certificate_issue(
+            progress=progress, course=course, nickname=request.POST.get("nickname", "")
+        )
+    except services.CertificateRefused as exc:
+        response = render(
+            request,
+            "elearning_courses/certificate_refused.html",
+            {"course": course, "error": str(exc)},
+            status=400,
+        )
+        return response
+    response = redirect("courses:certificate", token=certificate.token)
+    progress.save(response)
+    return response
+
+
+@require_safe
+def certificate(request, token):
+    """The printable certificate; the page is its own verification (a code not issued here is
+    a 404)."""
+    found = Certificate.objects.filter(token=token.upper()).first()
+    if found is None:
+        raise Http404("no such certificate")
+    return render(request, "elearning_courses/certificate.html", {"certificate": found})
+
+
+@require_safe
+def certificate_check(request):
+    """Check a certificate's code typed in by someone it was shown to."""
+    code = request.GET.get("kode", "").strip().upper()[:20]
+    if code and Certificate.objects.filter(token=code).exists():
+        return redirect("courses:certificate", token=code)
+    return render(
+        request,
+        "elearning_courses/certificate_check.html",
+        {"code": code, "not_found": bool(code)},
+        status=404 if code else 200,
+    )

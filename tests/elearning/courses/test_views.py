@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from elearning.courses.models import Course
+from elearning.courses.models import Certificate, Course
 from elearning.courses.progress import COOKIE_NAME
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,50 @@ def test_the_course_list_and_a_lesson_take_few_queries(
         client.get(f"/belajar/kursus/{block.lesson.course_id}/")
     with django_assert_max_num_queries(12):
         client.get(f"/belajar/pelajaran/{quiz.lesson_id}/")
+
+
+def finish_course(client, lessons, quiz):
+    client.post(f"/belajar/pelajaran/{lessons[0].pk}/selesai/")
+    quiz_post(client, quiz, ["0", "1"])
+
+
+def test_a_finished_course_gets_a_printable_certificate_verifiable_by_its_code(
+    client, lessons, quiz, home
+):
+    # given a phone that finished both lessons
+    finish_course(client, lessons, quiz)
+    course_page = client.get(f"/belajar/kursus/{lessons[0].course_id}/")
+    assert "Buat sertifikat" in course_page.text
+    # when it asks for a certificate with a nickname
+    response = client.post(
+        f"/belajar/kursus/{lessons[0].course_id}/sertifikat/", {"nickname": "  Wati  "}
+    )
+    # then it gets one, with the nickname and nothing else about the learner
+    assert response.status_code == 302
+    certificate = Certificate.objects.get()
+    assert response["Location"] == f"/belajar/sertifikat/{certificate.token}/"
+    page = client.get(response["Location"])
+    assert "Wati" in page.text and "Budidaya cabai" in page.text and certificate.token in page.text
+    # and asking again gives the same one; anybody can check the code
+    again = client.post(f"/belajar/kursus/{lessons[0].course_id}/sertifikat/", {"nickname": "X"})
+    assert again["Location"] == response["Location"] and Certificate.objects.count() == 1
+    check = client.get("/belajar/sertifikat/", {"kode": certificate.token.lower()})
+    assert check.status_code == 302
+    assert client.get("/belajar/sertifikat/", {"kode": "PALSU12345"}).status_code == 404
+
+
+def test_no_certificate_for_an_unfinished_course_or_a_number_as_nickname(
+    client, lessons, quiz, home
+):
+    # when a phone that finished nothing asks
+    refused = client.post(f"/belajar/kursus/{lessons[0].course_id}/sertifikat/")
+    # then nothing is issued
+    assert refused.status_code == 400 and "Selesaikan semua pelajaran" in refused.text
+    # given a finished course, when the nickname is a phone number
+    finish_course(client, lessons, quiz)
+    phone = client.post(
+        f"/belajar/kursus/{lessons[0].course_id}/sertifikat/", {"nickname": "0812 3456 7890"}
+    )
+    # then it is refused
+    assert phone.status_code == 400 and "tanpa nomor telepon" in phone.text
+    assert not Certificate.objects.exists()
