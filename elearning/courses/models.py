@@ -398,3 +398,36 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.token} · {self.course_title}"
+
+
+class CourseMonthStat(SyncedRecord):
+    """How a course was used on one hub in one month, with no personal data: devices that
+    started it, devices that completed it, and per quiz question the first answers given and
+    how many were right (to find bad questions). Written by the hub as learners go; owned by
+    the hub and sent up only, where content teams read the sums. The course is named by id and
+    title, not a foreign key, so withdrawing a course keeps its history."""
+
+    course_id_ref = models.UUIDField(_("kursus (id)"), db_index=True)
+    course_title = models.CharField(_("judul kursus"), max_length=160)
+    month = models.DateField(_("bulan"))
+    started = models.PositiveIntegerField(_("mulai"), default=0)
+    completed = models.PositiveIntegerField(_("selesai"), default=0)
+    answers = models.JSONField(
+        _("jawaban pertama per soal"),
+        default=dict,
+        blank=True,
+        help_text=_("{id soal: [dijawab, benar]}"),
+    )
+
+    class Meta:
+        verbose_name = _("statistik kursus per bulan")
+        verbose_name_plural = pgettext_lazy("jamak", "statistik kursus per bulan")
+        ordering = ["-month", "course_title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "course_id_ref", "month"], name="course_stat_per_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.course_title} · {self.month:%Y-%m}"

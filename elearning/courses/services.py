@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
@@ -17,9 +18,11 @@ from hub.media.services import image_from_bytes
 
 from . import transcode
 from .models import (
+    Block,
     BlockKind,
     Certificate,
     Course,
+    CourseMonthStat,
     Lesson,
     MediaAsset,
     MediaKind,
@@ -81,25 +84,73 @@ def quiz_grade(*, block, answers: Mapping[str, str]) -> list[QuestionResult]:
 
 def quiz_submit(*, progress: Progress, lesson: Lesson, block, answers) -> QuizResult:
     """Grade the quiz, keep the best score in the device's progress, and finish the lesson
-    once every quiz in it is passed."""
+    once every quiz in it is passed. The month's figures count a device's first answers."""
     results = quiz_grade(block=block, answers=answers)
+    course = lesson.course
+    touched = _course_touched(progress, course)
+    was_done = progress.course_done(course.lessons.all())
+    first_try = progress.best_score(block) is None
     percent = round(100 * sum(r.correct for r in results) / len(results))
     best = progress.record_score(block, percent)
     quizzes = [b for b in lesson.blocks.all() if b.kind == BlockKind.QUIZ]
     if all((progress.best_score(q) or 0) >= PASS_PERCENT for q in quizzes):
         progress.mark_done(lesson)
+    course_stat_record(
+        course=course,
+        started=not touched,
+        completed=not was_done and progress.course_done(course.lessons.all()),
+        first_answers=[(r.question.pk, r.correct) for r in results] if first_try else [],
+    )
     return QuizResult(results=results, percent=percent, best=best)
 
 
 def lesson_complete(*, progress: Progress, lesson: Lesson) -> None:
     """Mark a lesson finished on this device (a lesson with quizzes finishes by passing them)."""
-    if any(b.kind == BlockKind.QUIZ for b in lesson.blocks.all()):
-        quizzes = [b for b in lesson.blocks.all() if b.kind == BlockKind.QUIZ]
-        if not all((progress.best_score(q) or 0) >= PASS_PERCENT for q in quizzes):
-            raise QuizInvalid(
-                _("Selesaikan kuisnya dulu (nilai paling sedikit %(n)d).") % {"n": PASS_PERCENT}
-            )
+    quizzes = [b for b in lesson.blocks.all() if b.kind == BlockKind.QUIZ]
+    if not all((progress.best_score(q) or 0) >= PASS_PERCENT for q in quizzes):
+        raise QuizInvalid(
+            _("Selesaikan kuisnya dulu (nilai paling sedikit %(n)d).") % {"n": PASS_PERCENT}
+        )
+    if progress.lesson_done(lesson):
+        return
+    touched = _course_touched(progress, lesson.course)
     progress.mark_done(lesson)
+    course_stat_record(
+        course=lesson.course,
+        started=not touched,
+        completed=progress.course_done(lesson.course.lessons.all()),
+    )
+
+
+def _course_touched(progress: Progress, course: Course) -> bool:
+    """Whether this device had done anything in ``course`` yet (a lesson, a quiz)."""
+    if any(progress.lesson_done(lesson) for lesson in course.lessons.all()):
+        return True
+    quizzes = Block.objects.filter(lesson__course=course, kind=BlockKind.QUIZ).only("id")
+    return any(progress.best_score(q) is not None for q in quizzes)
+
+
+def course_stat_record(*, course: Course, started=False, completed=False, first_answers=()):
+    """Add to this month's figures of ``course`` on this hub (no personal data)."""
+    if not (started or completed or first_answers):
+        return
+    month = timezone.localdate().replace(day=1)
+    with transaction.atomic():
+        candidates = CourseMonthStat.objects.select_for_update().filter(
+            course_id_ref=course.pk, month=month
+        )
+        stat = next((c for c in candidates if c.is_local), None)
+        if stat is None:
+            stat = CourseMonthStat(course_id_ref=course.pk, month=month)
+        stat.course_title = course.title[:160]
+        stat.started += int(bool(started))
+        stat.completed += int(bool(completed))
+        answers = dict(stat.answers or {})
+        for question_id, correct in first_answers:
+            answered, right = answers.get(str(question_id), [0, 0])
+            answers[str(question_id)] = [answered + 1, right + int(bool(correct))]
+        stat.answers = answers
+        stat.save()
 
 
 TRANSCODED_KINDS = (MediaKind.VIDEO, MediaKind.AUDIO)

@@ -11,7 +11,15 @@ from hub.media.files import FileFieldAdapter
 from hub.media.sync import ImageAdapter
 from hub.sync.registry import default_audience, register
 
-from .models import Block, Course, Lesson, MediaAsset, Question, TranscodeStatus
+from .models import (
+    Block,
+    Course,
+    CourseMonthStat,
+    Lesson,
+    MediaAsset,
+    Question,
+    TranscodeStatus,
+)
 
 # what a lesson's media may be; anything else refuses the record on arrival
 MEDIA_CONTENT_TYPES = (
@@ -55,6 +63,11 @@ def record_course(record) -> Course:
     return record.block.lesson.course
 
 
+def stat_audience(stat: CourseMonthStat) -> None:
+    """Usage figures go up to the upstream and no further (never down to other villages)."""
+    return None
+
+
 def register_synced_models():
     images = ImageAdapter()
     register(Course, audience=course_audience, files={"cover": images}, blob_priority=4)
@@ -75,3 +88,4 @@ def register_synced_models():
     )
     register(Block, audience=child_audience, files={"image": images}, blob_priority=4)
     register(Question, audience=child_audience)
+    register(CourseMonthStat, audience=stat_audience)

@@ -12,7 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from ..models import Block, Course, Lesson, MediaAsset, Question
+from ..models import Block, Course, CourseMonthStat, Lesson, MediaAsset, Question
 from ..services import media_asset_uploaded
 
 
@@ -108,8 +108,30 @@ class MediaAssetViewSet(ModelViewSet):
     form_fields = ["course", "kind", "title", "file", "language"]
 
 
+class CourseMonthStatViewSet(ModelViewSet):
+    """Read-only: the figures come from the hubs' pages (on the upstream, every village's)."""
+
+    model = CourseMonthStat
+    icon = "table"
+    menu_label = _("Statistik kursus")
+    list_display = ["course_title", "month", "started", "completed", "origin"]
+    list_filter = ["month"]
+    search_fields = ["course_title"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    add_to_settings_menu = False
+    form_fields = []
+
+
 class CoursesViewSetGroup(ModelViewSetGroup):
     menu_label = _("Kursus")
     menu_icon = "folder-open-inverse"
     menu_order = 320
-    items = (CourseViewSet, LessonViewSet, BlockViewSet, QuestionViewSet, MediaAssetViewSet)
+    items = (
+        CourseViewSet,
+        LessonViewSet,
+        BlockViewSet,
+        QuestionViewSet,
+        MediaAssetViewSet,
+        CourseMonthStatViewSet,
+    )
