@@ -204,3 +204,14 @@ def test_no_certificate_for_an_unfinished_course_or_a_number_as_nickname(
     # then it is refused
     assert phone.status_code == 400 and "tanpa nomor telepon" in phone.text
     assert not Certificate.objects.exists()
+
+
+def test_the_pages_speak_english_when_chosen(client, settings, lessons, home):
+    # given a phone that chose English with the language switch
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    listing = client.get("/belajar/")
+    course = client.get(f"/belajar/kursus/{lessons[0].course_id}/")
+    # then the app's own catalogue is used
+    assert "Learn" in listing.text and "2 lessons" in listing.text
+    assert "0 of 2 lessons done on this device." in course.text
