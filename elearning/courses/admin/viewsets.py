@@ -7,16 +7,20 @@ upstream, video and audio wait for the transcoding task, and the list shows each
 and, when ffmpeg refused it, why.
 """
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from ..models import Block, Course, CourseMonthStat, Lesson, MediaAsset, Question
 from ..services import media_asset_uploaded
 
 
 class CourseViewSet(ModelViewSet):
+    name = "courses_course"
+    url_prefix = "belajar/kursus"
     model = Course
     icon = "folder-open-inverse"
     menu_label = _("Kursus")
@@ -42,6 +46,8 @@ class CourseViewSet(ModelViewSet):
 
 
 class LessonViewSet(ModelViewSet):
+    name = "courses_lesson"
+    url_prefix = "belajar/pelajaran"
     model = Lesson
     icon = "doc-full"
     menu_label = _("Pelajaran")
@@ -53,6 +59,8 @@ class LessonViewSet(ModelViewSet):
 
 
 class BlockViewSet(ModelViewSet):
+    name = "courses_block"
+    url_prefix = "belajar/bagian"
     model = Block
     icon = "list-ul"
     menu_label = _("Bagian pelajaran")
@@ -63,6 +71,8 @@ class BlockViewSet(ModelViewSet):
 
 
 class QuestionViewSet(ModelViewSet):
+    name = "courses_question"
+    url_prefix = "belajar/soal"
     model = Question
     icon = "help"
     menu_label = _("Pertanyaan kuis")
@@ -89,6 +99,8 @@ class MediaEditView(MediaUploadMixin, EditView):
 
 
 class MediaAssetViewSet(ModelViewSet):
+    name = "courses_media"
+    url_prefix = "belajar/media"
     model = MediaAsset
     icon = "media"
     menu_label = _("Media kursus")
@@ -108,9 +120,21 @@ class MediaAssetViewSet(ModelViewSet):
     form_fields = ["course", "kind", "title", "file", "language"]
 
 
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Look, never change: the figures are written by the hubs' pages, not by hand."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return "view" in actions and super().user_has_permission(user, "view")
+
+
 class CourseMonthStatViewSet(ModelViewSet):
     """Read-only: the figures come from the hubs' pages (on the upstream, every village's)."""
 
+    name = "courses_stat"
+    url_prefix = "belajar/statistik"
     model = CourseMonthStat
     icon = "table"
     menu_label = _("Statistik kursus")
@@ -120,7 +144,11 @@ class CourseMonthStatViewSet(ModelViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     add_to_settings_menu = False
-    form_fields = []
+    form_fields = ["course_title"]
+
+    @cached_property
+    def permission_policy(self):
+        return ReadOnlyPolicy(self.model)
 
 
 class CoursesViewSetGroup(ModelViewSetGroup):
