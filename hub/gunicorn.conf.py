@@ -1,6 +1,6 @@
 """gunicorn settings for the hub, shared by scripts/run and the systemd unit Ansible renders.
 
-Sync workers with ``preload`` (the app is imported once, workers share its memory pages);
+Threaded workers with ``preload`` (the app is imported once, workers share its memory pages);
 the worker heartbeat lives in /dev/shm so an SD card is not written every second.
 """
 
@@ -10,11 +10,15 @@ bind = os.environ.get(
     "HUB_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 workers = int(os.environ.get("HUB_WEB_WORKERS", "2"))
-# The upstream keeps villages' connections alive between the requests of a sync (gthread); a
-# village hub's sync workers need no threads.
-threads = int(
-    os.environ.get("HUB_WEB_THREADS", "2" if os.environ.get("HUB_ROLE") == "upstream" else "1")
-)
+# Threaded workers (gthread) on both roles. A phone playing a video holds its connection (and
+# the thread sending it, by sendfile, outside the GIL) for as long as it keeps buffering; with
+# plain sync workers two phones would take both workers and the page requests would wait, and a
+# sync worker busy streaming past ``timeout`` would be killed mid-video. Sixteen threads per
+# worker leave room for twenty streams and the pages beside them (docs/elearning-courses.md,
+# bench ``learn``); where more phones stream at once, nginx serves /media/ itself. The upstream
+# also keeps villages' connections alive between the requests of a sync.
+worker_class = "gthread"
+threads = int(os.environ.get("HUB_WEB_THREADS", "16"))
 preload_app = True
 timeout = int(os.environ.get("HUB_WEB_TIMEOUT", "30"))
 graceful_timeout = 10

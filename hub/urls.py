@@ -33,6 +33,7 @@ def hub_urlpatterns(market_patterns: list) -> list:
             "verifikasi/",
             include((letter_urls.verify_urlpatterns, "letter_verify")),
         ),
+        path("belajar/", include("elearning.courses.urls")),
         path("cari/", site_views.search, name="search"),
         path("bahasa/<str:code>/", site_views.language_switch, name="language_switch"),
         path("offline/", site_views.offline, name="offline"),

@@ -47,6 +47,7 @@ E2E_LONGEST_FIRST = [
     "test_sync_faults",
     "test_browser",
     "test_market_sync",
+    "test_learn_browser",
     "test_sync_e2e",
     "test_bundles_commands",
     "test_run_script",
@@ -55,6 +56,7 @@ E2E_LONGEST_FIRST = [
     "test_market_concurrency",
     "test_upstream_role",
     "test_library_run",
+    "test_egov_services_browser",
 ]
 
 

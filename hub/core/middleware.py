@@ -114,6 +114,9 @@ class TextGZipMiddleware(GZipMiddleware):
     TEXT_SUFFIXES = ("+xml", "+json")
 
     def process_response(self, request, response):
+        if response.has_header("Content-Range"):
+            # a byte range (hub.media.ranges) names bytes of the file, not of a gzip stream
+            return response
         content_type = response.get("Content-Type", "").split(";")[0].strip()
         if not (
             content_type.startswith(self.TEXT_TYPES) or content_type.endswith(self.TEXT_SUFFIXES)

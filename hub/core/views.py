@@ -1,12 +1,21 @@
 """Machine endpoints shared by both roles."""
 
+from pathlib import Path
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404, JsonResponse
+from django.utils._os import safe_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.views.static import serve as static_serve
+
+from hub.media.ranges import ranged_file_response
 
 from .health import health_report
+
+# media whose file names carry their content's hash: renditions, and e-learning media stored by
+# SHA-256; they never change under their name
+IMMUTABLE_MEDIA_PREFIXES = ("images/", "belajar/")
 
 
 @never_cache
@@ -19,9 +28,17 @@ def healthz(request):
 
 @require_safe
 def media(request, path):
-    """Media files when no nginx is in front. Rendition names carry a hash, so they may be
-    cached long; originals are only linked from the admin."""
-    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
-    if path.startswith("images/"):
+    """Media files when no nginx is in front, with HTTP Range (video and audio seek on phones;
+    ``hub.media.ranges``). A path that leaves MEDIA_ROOT, a directory or a missing file is a
+    404. Rendition and e-learning media names carry a hash, so they may be cached long;
+    originals are only linked from the admin."""
+    try:
+        full = Path(safe_join(settings.MEDIA_ROOT, path))
+    except SuspiciousFileOperation as exc:
+        raise Http404("not found") from exc
+    if "\x00" in path or not full.is_file():
+        raise Http404("not found")
+    response = ranged_file_response(request, full)
+    if path.startswith(IMMUTABLE_MEDIA_PREFIXES):
         response["Cache-Control"] = "public, max-age=2592000, immutable"
     return response

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "egov.services",
     "egov.documents",
     "egov.letters",
+    "elearning.courses",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",

@@ -48,7 +48,7 @@ async function cacheFirst(request) {
   const cached = await caches.match(request, { ignoreVary: true });
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok && response.type === "basic") {
+  if (response.status === 200 && response.type === "basic") {
     const cache = await caches.open(ASSETS);
     await cache.put(request, response.clone());
     trim(ASSETS, MAX_ASSETS);
@@ -61,6 +61,9 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/admin/") || url.pathname === "/healthz") return;
+  // Video and audio go straight to the network: players ask for byte ranges (a 206 cannot be
+  // cached, and a failed put would fail the request), and a video is kept only on request.
+  if (request.headers.has("range") || ["video", "audio", "track"].includes(request.destination)) return;
   if (request.mode === "navigate") {
     event.respondWith(networkFirst(request));
   } else if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/media/")) {

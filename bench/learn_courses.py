@@ -1,0 +1,387 @@
+"""`scripts/bench learn` (``python -m bench learn``): courses and video on phones, measured
+against issue 14's targets.
+
+A fresh data directory in /tmp, ``scripts/run`` started there as a technician would (gunicorn
+as ``hub/gunicorn.conf.py`` configures it, the django-q2 cluster), then:
+
+1. seed: a 10-minute test video made once with ffmpeg's ``testsrc`` (320×240, ≈ 200 kbit/s,
+   cached in ``~/.cache/balai-bench/``), placed under the hub's media as 20 course videos (hard
+   links: 20 files a phone each streams) of one village course, with a text lesson and a quiz;
+2. weight of the course list, a course page and a lesson page with its video: the HTML as
+   served (gzip) plus the CSS and JS it links: target 14 KB each (no media counted);
+3. time to first byte of a Range request into the middle of the video (``bytes=N-``, as a
+   phone's player asks after a seek), fresh connections: target ≤ 1 s (the worst);
+4. page p95 (a lesson page, rendered each time: it is never cached) idle, then while 20
+   clients stream 20 different videos at ≈ 600 kbit/s each, reading slowly like a phone that
+   plays as it buffers: target p95 under load ≤ 2 × idle.
+
+``--threads N`` sets ``HUB_WEB_THREADS`` (default: the gunicorn config's); ``--threads 1`` shows
+what two single-threaded workers would do. Prints a table with PASS/FAIL per target; exits 1
+when a target fails, 2 when the benchmark itself could not run (docs/benchmarks.md).
+"""
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from tests.harness.processes import free_port
+
+from .common import (
+    KB,
+    ROOT,
+    BenchError,
+    Check,
+    code_version,
+    finish,
+    http_get,
+    hub_bench_main,
+    kb,
+    machine,
+    percentile,
+    say,
+    table,
+)
+from .hub import Hub, clean_env
+
+STREAMS = 20
+VIDEO_SECONDS = 600
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "balai-bench"
+VIDEO_NAME = f"testsrc-{VIDEO_SECONDS}s-320x240.mp4"
+TARGET_TEXT_BYTES = 14 * KB
+TARGET_SEEK_S = 1.0
+TARGET_LOAD_RATIO = 2.0
+STREAM_RATE = 600_000 // 8  # bytes per second a phone reads
+STYLESHEET = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"')
+SCRIPT = re.compile(r'<script[^>]+src="([^"]+)"')
+
+
+def test_video() -> Path:
+    """The 10-minute test video, made once and cached (about 15 MB)."""
+    path = CACHE / VIDEO_NAME
+    if path.exists():
+        return path
+    ffmpeg = shutil.which("ffmpeg") or ""
+    if not ffmpeg:
+        raise BenchError("ffmpeg not found: install Debian's ffmpeg (scripts/bench does)")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part.mp4")
+    say(f"making the {VIDEO_SECONDS} s test video once: {path}")
+    done = subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=size=320x240:rate=15:duration={VIDEO_SECONDS}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={VIDEO_SECONDS}",
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "main",
+            "-preset",
+            "veryfast",
+            "-b:v",
+            "180k",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "32k",
+            "-movflags",
+            "+faststart",
+            str(partial),
+        ],
+        capture_output=True,
+        timeout=1800,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"ffmpeg could not make the test video:\n{done.stderr.decode()[-2000:]}")
+    partial.rename(path)
+    return path
+
+
+SEED = """
+import json, os, sys
+from pathlib import Path
+import django
+django.setup()
+from django.conf import settings
+from elearning.courses.models import Block, Course, Lesson, MediaAsset, Question
+source, streams = Path(sys.argv[1]), int(sys.argv[2])
+course = Course.objects.create(title="Bench: video di ponsel", slug="bench-video",
+    category="pertanian", licence="CC0", source="bench")
+lesson = Lesson.objects.create(course=course, title="Video", sort_order=1)
+Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
+quiz = Block.objects.create(lesson=lesson, kind="kuis", sort_order=9)
+Question.objects.create(block=quiz, prompt="Benar?", kind="benar-salah", answer=0,
+    explanation="Ya.")
+videos = []
+for i in range(streams):
+    name = f"belajar/bench{i:02d}/video.mp4"
+    target = Path(settings.MEDIA_ROOT) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        os.link(source, target)
+    asset = MediaAsset.objects.create(course=course, kind="video", title=f"Video {i}",
+        file=name, size=target.stat().st_size, status="siap")
+    if i == 0:
+        Block.objects.create(lesson=lesson, kind="video", media=asset, sort_order=2)
+    videos.append("/media/" + name)
+print(json.dumps({"course": f"/belajar/kursus/{course.pk}/",
+    "lesson": f"/belajar/pelajaran/{lesson.pk}/", "videos": videos}))
+"""
+
+
+def seed(data_dir: Path, video: Path) -> dict:
+    env = clean_env(
+        data_dir,
+        HUB_SECRET_KEY_FILE=str(data_dir / "secret_key"),
+        DJANGO_SETTINGS_MODULE="hub.settings.main",
+        HUB_DEBUG="0",
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SEED, str(video), str(STREAMS)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"seeding failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def text_weight(hub: Hub, path: str) -> dict:
+    """HTML + the CSS and JS it links, each compressed as the hub serves it to a phone."""
+    status, headers, body = http_get(hub.base + path, {"Accept-Encoding": "gzip"})
+    if status != 200:
+        raise BenchError(f"{path} answered {status}")
+    html = gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
+    parts = {path: len(body)}
+    text = html.decode()
+    for asset in STYLESHEET.findall(text) + SCRIPT.findall(text):
+        _s, h, b = http_get(hub.base + asset, {"Accept-Encoding": "gzip"})
+        parts[asset] = len(b)
+    return {"total": sum(parts.values()), "parts": parts, "has_video": "<video" in text}
+
+
+def seek_ttfb(hub: Hub, video: str, size: int, tries: int = 20) -> dict:
+    """Seconds to the first byte of ``bytes=<middle>-`` on a fresh connection."""
+    times = []
+    for i in range(tries):
+        start = size // 2 + i * 4096
+        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=30)
+        began = time.perf_counter()
+        conn.request("GET", video, headers={"Range": f"bytes={start}-"})
+        response = conn.getresponse()
+        response.read(1)
+        times.append(time.perf_counter() - began)
+        if response.status != 206:
+            raise BenchError(f"a seek answered {response.status}, not 206")
+        conn.close()
+    return {"max_s": max(times), "median_s": sorted(times)[len(times) // 2], "tries": tries}
+
+
+PAGE_TIMEOUT = 10.0
+
+
+def page_times(hub: Hub, path: str, count: int) -> list[float]:
+    """Seconds per GET of ``path``, each on a fresh connection; one that gets no answer within
+    ``PAGE_TIMEOUT`` counts as that long (a page that never came)."""
+    times = []
+    for _ in range(count):
+        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=PAGE_TIMEOUT)
+        began = time.perf_counter()
+        try:
+            conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            response = conn.getresponse()
+            response.read()
+        except TimeoutError:
+            times.append(PAGE_TIMEOUT)
+            continue
+        finally:
+            conn.close()
+        times.append(time.perf_counter() - began)
+        if response.status != 200:
+            raise BenchError(f"{path} answered {response.status}")
+    return times
+
+
+class Phone(threading.Thread):
+    """A phone playing one video: ``bytes=0-``, read at ``STREAM_RATE`` with a small receive
+    buffer, so the server's send blocks as it does on Wi-Fi to a player that buffers ahead."""
+
+    def __init__(self, port: int, path: str, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.port, self.path, self.stop = port, path, stop
+        self.bytes = 0
+        self.status = None
+        self.error = ""
+
+    def run(self):
+        try:
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            sock.sendall(
+                f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-\r\n\r\n".encode()
+            )
+            chunk = STREAM_RATE // 10
+            while not self.stop.is_set():
+                began = time.monotonic()
+                data = sock.recv(chunk)
+                if not data:
+                    break
+                if self.status is None:
+                    self.status = data.split(b" ", 2)[1].decode(errors="replace")
+                self.bytes += len(data)
+                time.sleep(max(0.0, 0.1 - (time.monotonic() - began)))
+            sock.close()
+        except OSError as exc:
+            self.error = str(exc)
+
+
+def under_load(hub: Hub, lesson: str, videos: list[str], count: int) -> dict:
+    stop = threading.Event()
+    phones = [Phone(hub.port, video, stop) for video in videos]
+    for phone in phones:
+        phone.start()
+    time.sleep(3)  # every phone connected and its server side blocked on a full buffer
+    try:
+        times = page_times(hub, lesson, count)
+    finally:
+        stop.set()
+        for phone in phones:
+            phone.join(timeout=10)
+    streaming = sum(1 for p in phones if p.status == "206" and p.bytes > 0)
+    return {
+        "times": times,
+        "streaming": streaming,
+        "bytes": sum(p.bytes for p in phones),
+        "errors": [p.error for p in phones if p.error],
+    }
+
+
+def build_checks(results: dict) -> list[Check]:
+    checks = []
+    for name, weight in results["weight"].items():
+        checks.append(
+            Check(
+                f"{name} page, first visit (gzip, text)",
+                kb(weight["total"]),
+                f"≤ {kb(TARGET_TEXT_BYTES)}",
+                weight["total"] <= TARGET_TEXT_BYTES,
+            )
+        )
+    seek = results["seek"]
+    checks.append(
+        Check(
+            "seek to the middle of a 10-min video: first byte (worst of 20)",
+            f"{seek['max_s'] * 1000:.1f} ms",
+            f"≤ {TARGET_SEEK_S:.0f} s",
+            seek["max_s"] <= TARGET_SEEK_S,
+        )
+    )
+    idle, load = results["page_idle"]["p95_ms"], results["page_load"]["p95_ms"]
+    checks.append(
+        Check(
+            f"lesson page p95 with {STREAMS} streams vs idle",
+            f"{load:.1f} ms vs {idle:.1f} ms ({load / idle:.2f}×), "
+            f"{results['page_load']['streaming']} streaming",
+            f"≤ {TARGET_LOAD_RATIO:.0f}×, all {STREAMS} streaming",
+            load <= TARGET_LOAD_RATIO * idle and results["page_load"]["streaming"] == STREAMS,
+        )
+    )
+    return checks
+
+
+def report(results: dict, checks: list[Check]) -> str:
+    rows = [[c.name, c.figure, c.target, "PASS" if c.ok else "FAIL"] for c in checks]
+    return "\n".join(
+        [
+            "",
+            f"scripts/bench learn — {results['date']} — {results['machine'].get('cpu', '')}",
+            f"gunicorn threads per worker: {results['threads']}",
+            table(["check", "figure", "target", ""], rows),
+            "",
+        ]
+    )
+
+
+def run(args) -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="balai-bench-learn-"))
+    port = args.port or free_port()
+    log_path = data_dir / "run.log"
+    extra = {"HUB_NO_DEMO": "1"}
+    if args.threads:
+        extra["HUB_WEB_THREADS"] = str(args.threads)
+    hub = Hub(data_dir, port, log_path, extra_env=extra)
+    results: dict = {
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z"),
+        "command": "scripts/bench learn " + " ".join(args.argv),
+        "machine": machine(),
+        "code": code_version(),
+        "threads": args.threads or "default (hub/gunicorn.conf.py)",
+    }
+    try:
+        video = test_video()
+        say(f"starting scripts/run on 127.0.0.1:{port}, data in {data_dir}")
+        hub.start()
+        hub.wait_ready()
+        paths = seed(data_dir, video)
+        results["paths"] = paths
+        results["video_bytes"] = video.stat().st_size
+        results["weight"] = {
+            "course list": text_weight(hub, "/belajar/"),
+            "course": text_weight(hub, paths["course"]),
+            "lesson with video": text_weight(hub, paths["lesson"]),
+        }
+        if not results["weight"]["lesson with video"]["has_video"]:
+            raise BenchError("the lesson page shows no <video>: the seed did not take")
+        results["seek"] = seek_ttfb(hub, paths["videos"][0], video.stat().st_size)
+        page_times(hub, paths["lesson"], 20)  # warm
+        idle = page_times(hub, paths["lesson"], args.requests)
+        results["page_idle"] = {"p95_ms": percentile(idle, 95) * 1000}
+        say(f"{STREAMS} phones streaming; {args.requests} lesson pages")
+        load = under_load(hub, paths["lesson"], paths["videos"], args.requests)
+        results["page_load"] = {
+            "p95_ms": percentile(load["times"], 95) * 1000,
+            "streaming": load["streaming"],
+            "stream_bytes": load["bytes"],
+            "errors": load["errors"],
+        }
+    except BenchError as exc:
+        say(f"the benchmark could not run: {exc}")
+        hub.stop()
+        return 2
+    hub.stop()
+    checks = build_checks(results)
+    return finish(results, checks, report(results, checks), args, data_dir, log_path)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench learn", description=__doc__)
+    parser.add_argument("--threads", type=int, default=0, help="HUB_WEB_THREADS for gunicorn")
+    parser.add_argument("--requests", type=int, default=200, help="lesson pages per phase")
+    return hub_bench_main(parser, run, argv)

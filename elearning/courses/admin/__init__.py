@@ -1,0 +1,1 @@
+"""The courses in the admin ("Kursus"): courses, lessons, blocks, questions and media."""

@@ -1,0 +1,1 @@
+"""Villager pages of the courses app (``village.py``); the same pages serve the upstream."""

@@ -1,0 +1,170 @@
+"""A course on a phone, in a real browser, on a real village hub (scripts/run: gunicorn, the
+cluster, SQLite): open a course, play its video and seek to the middle (the request from there
+is a 206), answer a quiz wrong then right, see the progress on the course page, and find it
+again after the server restarted (a signed cookie on the phone; nothing on the hub).
+
+The course (a 40-second H.264 test video made with ffmpeg, captions, a quiz) is seeded with
+``scripts/manage shell`` in the hub's own data directory. Debian's Chromium at 390 px, driven
+by Playwright.
+"""
+
+import shutil
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.harness.chromium import PHONE
+from tests.harness.hubs import HubStarter, manage_shell
+
+pytestmark = pytest.mark.e2e
+
+SEED = """
+import json
+from pathlib import Path
+from django.conf import settings
+from elearning.courses.models import Block, Course, Lesson, MediaAsset, Question
+root = Path(settings.MEDIA_ROOT) / "belajar" / "e2e"
+root.mkdir(parents=True, exist_ok=True)
+(root / "id.vtt").write_text("WEBVTT\\n\\n00:00.000 --> 00:05.000\\nMenyemai benih\\n")
+course = Course.objects.create(title="Budidaya cabai", slug="cabai", category="pertanian",
+    licence="CC BY 4.0", source="Dinas Pertanian")
+video_lesson = Lesson.objects.create(course=course, title="Menyemai benih", sort_order=1)
+quiz_lesson = Lesson.objects.create(course=course, title="Uji pemahaman", sort_order=2)
+video = MediaAsset.objects.create(course=course, kind="video", title="Menyemai",
+    file="belajar/e2e/video.mp4", size=(root / "video.mp4").stat().st_size, status="siap")
+vtt = MediaAsset.objects.create(course=course, kind="captions", title="Bahasa Indonesia",
+    file="belajar/e2e/id.vtt", size=40, status="siap")
+Block.objects.create(lesson=video_lesson, kind="video", media=video, captions=vtt, sort_order=1)
+quiz = Block.objects.create(lesson=quiz_lesson, kind="kuis", sort_order=1)
+Question.objects.create(block=quiz, prompt="Kapan benih disemai?", choices=["Setelah direndam",
+    "Langsung"], answer=0, explanation="Benih yang direndam tumbuh lebih cepat.")
+print(json.dumps({"course": f"/belajar/kursus/{course.pk}/", "video": "/media/" + video.file.name}))
+"""
+
+
+def make_video(path) -> None:
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        pytest.fail("ffmpeg not found: install Debian's ffmpeg (scripts/test does)", pytrace=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            # noise: ≈ 5 Mbit/s, so the 10 s Chromium buffers ahead end well before the
+            # middle, and the seek there needs a range request of its own
+            "nullsrc=s=320x240:r=15:d=40,geq=lum='random(1)*255':cb=128:cr=128",
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "main",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "15",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory):
+    starter = HubStarter(tmp_path_factory.mktemp("learn"), template="demo")
+    yield starter
+    starter.stop_all()
+
+
+@pytest.fixture(scope="module")
+def hub(starter):
+    hub = starter()
+    make_video(hub.data_dir / "media" / "belajar" / "e2e" / "video.mp4")
+    hub.seeded = manage_shell(hub.data_dir, SEED)
+    return hub
+
+
+def test_a_phone_plays_seeks_answers_and_keeps_its_progress_across_a_restart(browser, hub, starter):
+    # given a phone (390 px) that records the answers to its video requests
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    media = []
+    page.on(
+        "response",
+        lambda r: (
+            media.append((r.status, r.request.headers.get("range", "")))
+            if "/media/belajar/e2e/video.mp4" in r.url
+            else None
+        ),
+    )
+    try:
+        # when the learner opens the course from the list
+        page.goto(hub.url("/belajar/"))
+        page.locator("a", has_text="Budidaya cabai").click()
+        expect(page.locator("#kemajuan")).to_contain_text("0 dari 2 pelajaran selesai")
+        page.locator("a", has_text="Menyemai benih").click()
+
+        # then the lesson has a player that loads nothing before it is played
+        video = page.locator("video")
+        expect(video).to_have_attribute("preload", "none")
+        expect(page.locator("video track[kind=captions]")).to_have_attribute("srclang", "id")
+        assert media == []
+
+        # when it plays and the learner seeks to the middle
+        page.evaluate("document.querySelector('video').muted = true")
+        played = page.evaluate("document.querySelector('video').play().then(() => 'ok', String)")
+        assert played == "ok", f"{played}; video responses: {media}"
+        page.wait_for_timeout(1000)
+        duration = page.evaluate("document.querySelector('video').duration")
+        assert duration and 39 <= duration <= 41, duration
+        page.evaluate("document.querySelector('video').currentTime = 20")
+        page.wait_for_timeout(1500)
+        position = page.evaluate("document.querySelector('video').currentTime")
+
+        # then the video played from the middle, fetched by ranges the hub answered with 206
+        assert position >= 20, position
+        assert media and all(status == 206 for status, _range in media), media
+        assert any(r.startswith("bytes=") and r != "bytes=0-" for _s, r in media), media
+
+        # when they mark the lesson done, and answer the quiz wrong
+        page.locator("button", has_text="Tandai selesai").click()
+        expect(page.locator("h1")).to_have_text("Uji pemahaman")
+        page.locator("label", has_text="Langsung").locator("input").check()
+        page.locator("button", has_text="Periksa jawaban").click()
+
+        # then the server says so and explains
+        expect(page.locator("#nilai")).to_contain_text("Belum lulus")
+        expect(page.locator(".why")).to_contain_text("direndam tumbuh lebih cepat")
+
+        # when they answer right
+        page.locator("label", has_text="Setelah direndam").locator("input").check()
+        page.locator("button", has_text="Periksa jawaban").click()
+        expect(page.locator("#nilai")).to_contain_text("Lulus!")
+
+        # then the course page shows the whole course done
+        page.goto(hub.url(hub.seeded["course"]))
+        expect(page.locator("#kemajuan")).to_contain_text("2 dari 2 pelajaran selesai")
+        expect(page.locator("#kemajuan")).to_contain_text("Kursus selesai.")
+
+        # when the hub restarts (a power cut, a new release)
+        hub.stop()
+        again = starter(data_dir=hub.data_dir, port=hub.port)
+
+        # then the phone's progress is still there
+        page.goto(again.url(hub.seeded["course"]))
+        expect(page.locator("#kemajuan")).to_contain_text("2 dari 2 pelajaran selesai")
+    finally:
+        context.close()
