@@ -2,11 +2,11 @@
 the upstream the kabupaten's list of its villages' Perdes and the JDIH-compatible feed.
 
 List and document pages set no cookie, so the anonymous page cache keeps them. The PDF is
-served by :func:`pdf_response` alone (the integrator switches it to HTTP Range responses).
+served with HTTP Range (``hub.media.ranges``), so a reader can fetch the pages it shows.
 """
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -14,6 +14,7 @@ from egov.services.views import query_from
 from hub.core.pagecache import per_generation
 from hub.core.regions import REGION_PREFIX_RE, region_names
 from hub.core.roles import is_upstream
+from hub.media.ranges import ranged_file_response
 
 from . import selectors
 from .models import Kind, LegalDocument, Status
@@ -83,15 +84,14 @@ def detail(request, pk):
     return render(request, "egov_documents/legal_document.html", {"document": document})
 
 
-def pdf_response(document: LegalDocument):
-    """The document's PDF as a download-or-view response (one place to switch to Range)."""
-    response = FileResponse(
-        document.pdf.open("rb"),
+def pdf_response(request, document: LegalDocument):
+    """The document's PDF, shown inline, answering ``Range`` (a phone's PDF reader fetches the
+    pages it shows instead of the whole 5 MB file)."""
+    response = ranged_file_response(
+        request,
+        document.pdf.path,
         content_type="application/pdf",
         filename=f"{document.kind}-{document.number}-{document.year}.pdf".replace("/", "-"),
-    )
-    response["Content-Disposition"] = response["Content-Disposition"].replace(
-        "attachment", "inline"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -102,7 +102,7 @@ def pdf(request, pk):
     document = LegalDocument.objects.filter(published=True, pk=pk).exclude(pdf="").first()
     if document is None or not document.pdf.storage.exists(document.pdf.name):
         raise Http404
-    return pdf_response(document)
+    return pdf_response(request, document)
 
 
 def _region_from(request) -> str:

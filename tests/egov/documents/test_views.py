@@ -144,6 +144,20 @@ def test_the_pdf_is_served_inline_and_a_missing_one_is_not_found(
     assert "belum tersedia" in _html(client.get(f"/produk-hukum/{without.pk}/"))
 
 
+def test_a_pdf_reader_gets_the_part_it_asks_for(client, document_factory, sample_pdf):
+    # given a published document with its PDF
+    document = document_factory(pdf=sample_pdf)
+    url = f"/produk-hukum/{document.pk}/pdf/"
+    # when a reader asks for its first 5 bytes, then for a range past its end
+    part = client.get(url, HTTP_RANGE="bytes=0-4")
+    beyond = client.get(url, HTTP_RANGE=f"bytes={len(sample_pdf) + 10}-")
+    # then it gets exactly those bytes (206), and a 416 saying the size
+    assert part.status_code == 206 and part["Accept-Ranges"] == "bytes"
+    assert part["Content-Range"] == f"bytes 0-4/{len(sample_pdf)}"
+    assert b"".join(part.streaming_content) == sample_pdf[:5]
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(sample_pdf)}"
+
+
 def test_html_in_every_text_field_is_escaped(client, document_factory):
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     document = document_factory(
