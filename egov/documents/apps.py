@@ -15,12 +15,16 @@ class EgovDocumentsConfig(AppConfig):
     def ready(self):
         from hub.core.demo import register_demo
         from hub.site.entries import HomeEntry, register_home_entry
+        from hub.stats.indicators import register_indicator
 
         from . import checks, signal_handlers  # noqa: F401
         from .selectors import documents_exist
+        from .stats import INDICATORS
         from .sync import register_synced_models
 
         register_synced_models()
+        for indicator in INDICATORS:
+            register_indicator(indicator)
         register_demo("produk-hukum", "egov.documents.demo.load_demo", order=31)
         register_home_entry(
             HomeEntry(

@@ -16,12 +16,16 @@ class LettersConfig(AppConfig):
     def ready(self):
         from hub.core.demo import register_demo
         from hub.site.entries import HomeEntry, register_home_entry
+        from hub.stats.indicators import register_indicator
 
         from . import signal_handlers  # noqa: F401
         from .selectors import letter_types_offered_exist
+        from .stats import INDICATORS
         from .sync import register_synced_models
 
         register_synced_models()
+        for indicator in INDICATORS:
+            register_indicator(indicator)
         register_demo("surat", "egov.letters.demo.load_demo", order=40)
         register_home_entry(
             HomeEntry(

@@ -348,6 +348,9 @@ MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)
 # /pustaka/. Without nginx the hub proxies /pustaka/ to it (LIBRARY_KIWIX_TIMEOUT: seconds a
 # read may wait); with nginx, nginx does.
 LIBRARY_DIR = Path(os.environ.get("HUB_LIBRARY_DIR", DATA_DIR / "library")).resolve()
+# Where a letter's QR code points (egov.letters): the upstream's public address, so a bank in
+# town can verify a letter while the village is offline; empty: this hub (HUB_BASE_URL).
+EGOV_LETTERS_VERIFY_BASE_URL = os.environ.get("HUB_LETTER_VERIFY_URL", "")
 LIBRARY_KIWIX_PORT = env_int("HUB_KIWIX_PORT", 8090)
 LIBRARY_KIWIX_URL = f"http://127.0.0.1:{LIBRARY_KIWIX_PORT}"
 LIBRARY_KIWIX_TIMEOUT = env_int("HUB_KIWIX_TIMEOUT", 20)

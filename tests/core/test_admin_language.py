@@ -166,6 +166,11 @@ def clerk_screens(home, superuser: bool) -> list[str]:
             "/admin/pasar/pesanan/",
             "/admin/sync/",
             "/admin/statistik/",
+            "/admin/egov_service_admin/",
+            "/admin/egov_office_admin/",
+            "/admin/egov_document_admin/",
+            "/admin/surat/permohonan/",
+            "/admin/surat/jenis/",
         ]
     return screens
 
