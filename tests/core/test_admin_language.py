@@ -171,6 +171,8 @@ def clerk_screens(home, superuser: bool) -> list[str]:
             "/admin/egov_document_admin/",
             "/admin/surat/permohonan/",
             "/admin/surat/jenis/",
+            "/admin/belajar/kursus/",
+            "/admin/belajar/media/",
         ]
     return screens
 
