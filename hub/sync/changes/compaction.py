@@ -36,6 +36,7 @@ from django.utils import timezone
 from hub.core.roles import is_upstream
 
 from ..core.identity import local_node_code
+from ..core.pruning import rows_delete
 from ..models import JournalEntry, Node, SyncState, Tombstone
 
 DEFAULT_CHUNK = 2000
@@ -152,9 +153,7 @@ def journal_compact(*, chunk: int = DEFAULT_CHUNK, keep_days: int | None = None)
     # A superseded row stays superseded (rows are only appended), so a list read before the
     # deletes stays right while other writers carry on.
     for seqs in _chunks(_superseded_seqs(), chunk):
-        result.superseded += timed_delete(
-            lambda seqs=seqs: JournalEntry.objects.filter(seq__in=seqs).delete()[0]
-        )
+        result.superseded += timed_delete(lambda seqs=seqs: rows_delete(JournalEntry, "seq", seqs))
 
     readers = _Readers()
     cutoff = timezone.now() - timezone.timedelta(days=keep_days)
@@ -170,7 +169,7 @@ def journal_compact(*, chunk: int = DEFAULT_CHUNK, keep_days: int | None = None)
     for rows in _chunks(ready, chunk):
 
         def drop(rows=rows) -> int:
-            JournalEntry.objects.filter(seq__in=[seq for seq, _id, _rev in rows]).delete()
+            rows_delete(JournalEntry, "seq", [seq for seq, _id, _rev in rows])
             # a record deleted again since the read has a newer rev: its tombstone stays
             read = {tomb_id: rev for _seq, tomb_id, rev in rows}
             same = [
@@ -178,7 +177,7 @@ def journal_compact(*, chunk: int = DEFAULT_CHUNK, keep_days: int | None = None)
                 for tomb_id, rev in Tombstone.objects.filter(pk__in=read).values_list("id", "rev")
                 if read[tomb_id] == rev
             ]
-            return Tombstone.objects.filter(pk__in=same).delete()[0]
+            return rows_delete(Tombstone, "id", same)
 
         result.tombstones += timed_delete(drop)
     result.waiting_for = sorted(waiting - {readers.me})[:20]

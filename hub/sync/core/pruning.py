@@ -5,12 +5,41 @@ import contextlib
 from importlib import import_module
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import SyncRun
 
 # the month's data budget adds up this month's runs (hub.sync.village.budget)
 RUN_KEEP_DAYS_MIN = 32
+# rows per delete transaction: other writers wait at most one of them for SQLite's write lock
+CHUNK = 2000
+
+
+def rows_delete(model, column: str, values: list) -> int:
+    """DELETE … WHERE column IN values, in SQL: the engine's post_delete receiver (listening
+    to every model) would make Django load each row and send a signal for it."""
+    if not values:
+        return 0
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {connection.ops.quote_name(column)} IN ({marks})",  # noqa: S608
+            values,
+        )
+        return cursor.rowcount
+
+
+def _chunked_delete(queryset, column: str = "pk") -> int:
+    model = queryset.model
+    name = model._meta.pk.column if column == "pk" else column
+    values = list(queryset.values_list(column, flat=True))
+    deleted = 0
+    for start in range(0, len(values), CHUNK):
+        with transaction.atomic():
+            deleted += rows_delete(model, name, values[start : start + CHUNK])
+    return deleted
 
 
 def sync_runs_prune(*, keep_days: int | None = None) -> int:
@@ -18,8 +47,7 @@ def sync_runs_prune(*, keep_days: int | None = None) -> int:
     under 32 days); how many went."""
     days = settings.SYNC_RUN_KEEP_DAYS if keep_days is None else keep_days
     cutoff = timezone.now() - timezone.timedelta(days=max(days, RUN_KEEP_DAYS_MIN))
-    deleted, _ = SyncRun.objects.filter(started_at__lt=cutoff).delete()
-    return deleted
+    return _chunked_delete(SyncRun.objects.filter(started_at__lt=cutoff))
 
 
 def sessions_prune() -> int | None:
@@ -29,8 +57,7 @@ def sessions_prune() -> int | None:
     store = engine.SessionStore
     if hasattr(store, "get_model_class"):
         model = store.get_model_class()
-        deleted, _ = model.objects.filter(expire_date__lt=timezone.now()).delete()
-        return deleted
+        return _chunked_delete(model.objects.filter(expire_date__lt=timezone.now()))
     with contextlib.suppress(NotImplementedError):
         store.clear_expired()
     return None

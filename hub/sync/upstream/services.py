@@ -105,7 +105,7 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
 def feed_answer(*, node: Node, after: int) -> bytes:
     # asking from ``after`` says every row up to it is applied there (a page and the cursor
     # commit together on the village): what journal compaction waits for
-    if after > node.feed_cursor:
+    if node.feed_cursor < after <= MAX_SEQ:
         Node.objects.filter(pk=node.pk, feed_cursor__lt=after).update(feed_cursor=after)
     return _feed_payload(node=node, after=after, header={"node": node.code})
 
