@@ -749,6 +749,10 @@ def print_table(results: Results) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if any(arg == "--years" or arg.startswith("--years=") for arg in argv):
+        from .years import main as years_main  # five years of activity: bench/years.py
+
+        return years_main(argv)
     parser = argparse.ArgumentParser(
         prog="scripts/bench sync", description=__doc__.split("\n\n")[0]
     )

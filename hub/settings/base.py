@@ -338,6 +338,14 @@ SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
 SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)
 SYNC_BULK_WINDOW = os.environ.get("HUB_SYNC_BULK_WINDOW", "")  # "22-05" (local hours), empty: any
 SYNC_BACKOFF_MAX = env_int("HUB_SYNC_BACKOFF_MAX", 3600)
+# Staying small over years (daily housekeeping): sync runs older than this are deleted (at
+# least 32 days are kept: the month's data budget adds up this month's runs); deletions are
+# forgotten (tombstone and journal row) this long after every reader has read them, and a
+# bundle older than this is refused; SQLite gives freed space back to the disk when at least
+# this much is free.
+SYNC_RUN_KEEP_DAYS = env_int("HUB_SYNC_RUN_KEEP_DAYS", 90)
+SYNC_TOMBSTONE_KEEP_DAYS = env_int("HUB_SYNC_TOMBSTONE_KEEP_DAYS", 90)
+SYNC_VACUUM_MIN_BYTES = env_int("HUB_SYNC_VACUUM_MIN_BYTES", 16 * 1024 * 1024)
 
 # Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)

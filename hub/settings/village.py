@@ -21,6 +21,9 @@ DATABASES = {
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("HUB_SQLITE_BUSY_SECONDS", 30),
             "init_command": (
+                # takes effect on a new database (or at the next VACUUM): space freed by journal
+                # compaction goes back to the disk in small steps (hub.sync.core.space)
+                "PRAGMA auto_vacuum=INCREMENTAL;"
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"

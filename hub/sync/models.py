@@ -66,6 +66,9 @@ class Node(models.Model):
     last_seen_at = models.DateTimeField(_("terakhir terlihat"), null=True, blank=True)
     last_push_at = models.DateTimeField(null=True, blank=True)
     heartbeat = models.JSONField(default=dict, blank=True)
+    # highest seq of this upstream's feed the village has applied (the ``after`` it last asked
+    # from): journal compaction keeps every deletion the village has not read yet
+    feed_cursor = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("simpul desa")

@@ -8,10 +8,15 @@ here, at the app's conventional ``tasks.py``, so every stored path keeps resolvi
 
 import logging
 
+from django.conf import settings
+
 from hub.core.roles import is_upstream
 
 from . import blobs
+from .changes.compaction import journal_compact
 from .core.identity import NodeNotConfigured
+from .core.pruning import sessions_prune, sync_runs_prune
+from .core.space import space_reclaim
 from .upstream.services import nonces_forget
 from .village.run import NotConfigured, sync_run
 
@@ -32,6 +37,16 @@ def sync_task(trigger: str = "schedule"):
 
 
 def sync_housekeeping_task():
-    removed = blobs.cleanup_partials()
-    nonces = nonces_forget() if is_upstream() else 0
-    return {"partials": removed, "nonces": nonces}
+    """Daily: what only grows unless deleted (stale partial uploads, seen nonces, old sync runs,
+    expired sessions, superseded journal rows and deletions every reader has read), then the
+    freed space back to the disk. Returns (and logs) the counts."""
+    report = {
+        "partials": blobs.cleanup_partials(),
+        "nonces": nonces_forget() if is_upstream() else 0,
+        "runs": sync_runs_prune(),
+        "sessions": sessions_prune(),
+        "journal": journal_compact(),
+    }
+    report["space"] = space_reclaim(min_bytes=settings.SYNC_VACUUM_MIN_BYTES)
+    logger.info("sync: housekeeping %s", report)
+    return report

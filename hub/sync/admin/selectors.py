@@ -1,14 +1,78 @@
 """Reads for the sync page and ``sync_status``."""
 
+import os
+from pathlib import Path
+
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Sum
 
 from hub.core.roles import is_upstream
 
+from ..blobs import blob_store
 from ..changes.feed import backlog_figures
 from ..core.identity import local_node_code
-from ..models import BlobNeed, HeldChange, JournalEntry, Node, SyncRun, SyncState
+from ..core.space import database_figures
+from ..models import (
+    BlobNeed,
+    HeldChange,
+    JournalEntry,
+    Node,
+    SeenNonce,
+    SyncRun,
+    SyncState,
+    Tombstone,
+)
 from ..village.budget import month_bytes
+
+
+def _tree_bytes(root: Path) -> int:
+    total = 0
+    stack = [root]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _database_bytes() -> dict:
+    """The database's size on disk: the SQLite file with its write-ahead log (and the free
+    pages inside it), or PostgreSQL's ``pg_database_size``."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            figures = database_figures(cursor)
+            wal = Path(f"{connection.settings_dict['NAME']}-wal")
+            wal_bytes = wal.stat().st_size if wal.exists() else 0
+            return {"bytes": figures["bytes"] + wal_bytes, "free_bytes": figures["free_bytes"]}
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return {"bytes": cursor.fetchone()[0], "free_bytes": None}
+    return {"bytes": None, "free_bytes": None}
+
+
+def storage_sizes() -> dict:
+    """What the engine keeps and how big it has grown: rows of its tables, the blob store's
+    bytes (None when it is not on this machine) and the database's size."""
+    store = blob_store()
+    blob_bytes = _tree_bytes(Path(store.storage.location)) if store.is_local else None
+    database = _database_bytes()
+    return {
+        "journal_rows": JournalEntry.objects.count(),
+        "tombstones": Tombstone.objects.count(),
+        "held_changes": HeldChange.objects.count(),
+        "runs": SyncRun.objects.count(),
+        "nonces": SeenNonce.objects.count(),
+        "blob_bytes": blob_bytes,
+        "database_bytes": database["bytes"],
+        "database_free_bytes": database["free_bytes"],
+    }
 
 
 def link_state(state: SyncState) -> str:
@@ -58,6 +122,7 @@ def sync_overview(runs: int = 10) -> dict:
             "held_records": HeldChange.objects.count(),
             "month_bytes": month_bytes(),
             "month_budget": settings.SYNC_MONTHLY_BUDGET_BYTES or None,
+            "sizes": storage_sizes(),
             "runs": list(
                 SyncRun.objects.values(
                     "started_at",

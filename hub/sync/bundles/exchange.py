@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from hub.core.regions import REGION_PREFIX_RE
 from hub.core.roles import is_upstream
@@ -78,6 +79,22 @@ class NotForThisHub(BundleRefused):
 
 class BadMeta(BundleRefused):
     code = "bad_meta"
+
+
+class TooOld(BundleRefused):
+    """Made before deletions this hub may have forgotten (journal compaction drops tombstones
+    older than ``SYNC_TOMBSTONE_KEEP_DAYS``): its records could bring deleted ones back."""
+
+    code = "too_old"
+
+
+def _check_age(bundle) -> None:
+    days = settings.SYNC_TOMBSTONE_KEEP_DAYS
+    if bundle.created_at < timezone.now() - timezone.timedelta(days=days):
+        raise TooOld(
+            f"bundle made {bundle.created_at:%Y-%m-%d}, more than {days} days ago: "
+            "deletions since then may be forgotten here; export a new one"
+        )
 
 
 # Export -----------------------------------------------------------------------------------------
@@ -394,6 +411,7 @@ def bundle_import(*, path, progress: Progress | None = None) -> dict:
     bundle = open_bundle(path, trusted_key=trusted_key, progress=verifying if progress else None)
     with bundle:
         meta = _checked_meta(dict(bundle.meta), expected=DOWN if on_village else UP)
+        _check_age(bundle)
         if on_village:
             _check_addressed_to(meta, me)
         total_records = _page_ranges(bundle, meta)

@@ -78,20 +78,35 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
                 items, sender=node.code, me=require_node_code(), sender_is_upstream=False
             )
             locked.push_seq = max(locked.push_seq, b_to)
+            locked.feed_cursor = max(locked.feed_cursor, cursor)
             locked.last_push_at = now
             locked.last_seen_at = now
             locked.heartbeat = _heartbeat_clean(header.get("heartbeat"))
-            locked.save(update_fields=["push_seq", "last_push_at", "last_seen_at", "heartbeat"])
+            locked.save(
+                update_fields=[
+                    "push_seq",
+                    "feed_cursor",
+                    "last_push_at",
+                    "last_seen_at",
+                    "heartbeat",
+                ]
+            )
         ack.update(result.as_dict())
     else:
         fields = {"last_seen_at": now, "heartbeat": _heartbeat_clean(header.get("heartbeat"))}
         if b_to > node.push_seq:
             fields["push_seq"] = b_to
+        if cursor > node.feed_cursor:
+            fields["feed_cursor"] = cursor
         Node.objects.filter(pk=node.pk).update(**fields)
     return _feed_payload(node=node, after=cursor, header={"ack": ack, "node": node.code})
 
 
 def feed_answer(*, node: Node, after: int) -> bytes:
+    # asking from ``after`` says every row up to it is applied there (a page and the cursor
+    # commit together on the village): what journal compaction waits for
+    if node.feed_cursor < after <= MAX_SEQ:
+        Node.objects.filter(pk=node.pk, feed_cursor__lt=after).update(feed_cursor=after)
     return _feed_payload(node=node, after=after, header={"node": node.code})
 
 

@@ -6,7 +6,10 @@ from hub.sync.admin.selectors import sync_overview
 
 
 class Command(BaseCommand):
-    help = "Sync state: upstream, last good sync, backlog, recent runs, data used this month."
+    help = (
+        "Sync state: upstream, last good sync, backlog, recent runs, data used this month, "
+        "sizes of the journal, tombstones, held changes, runs, nonces, blobs and database."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
@@ -24,5 +27,9 @@ class Command(BaseCommand):
                         f"  {run['started_at']:%Y-%m-%d %H:%M:%S} {run['outcome']:8} "
                         f"↑{run['bytes_up']} B ↓{run['bytes_down']} B {run['error'][:80]}"
                     )
+            elif key == "sizes":
+                self.stdout.write("sizes:")
+                for name, size in value.items():
+                    self.stdout.write(f"  {name}: {'—' if size is None else size}")
             else:
                 self.stdout.write(f"{key}: {value}")

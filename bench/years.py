@@ -1,0 +1,291 @@
+"""`scripts/bench sync --years 5`: a village five years in costs what a fresh one does.
+
+Real processes, as the other sync benches: an upstream under gunicorn on PostgreSQL and a
+village under ``scripts/run`` on SQLite (from the migrated template, so an old database with
+``auto_vacuum=NONE``), talking directly (no link simulator: what is compared is the work the
+two hubs do, not the link). An agent process acts on the village's database.
+
+1. fresh: idle syncs and pushes of 100 new records, each timed (medians);
+2. five years of simulated activity written into the village: journal rows of its own records
+   edited over and over (all acknowledged by the upstream), deleted records with their
+   tombstones, the upstream's records it pulled, a sync run every half hour, expired sessions;
+3. the same measures on the five-year-old hub, before compaction (for the record);
+4. the daily housekeeping (``sync_housekeeping_task``): compaction, pruning, space back to the
+   disk; its counts, time, longest write transaction and the database file before and after;
+5. the same measures after it. Targets: idle sync and push after compaction ≤ 1.2 × fresh, and
+   the database file smaller after the housekeeping than before.
+"""
+
+import argparse
+import contextlib
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, UpstreamNode, VillageNode
+
+from .common import MB, ROOT, BenchError, say
+from .sync import Results, exec_result, machine, print_table, sync_once
+
+TARGET_RATIO = 1.2
+
+QUIET_SCHEDULES = """
+from django.utils import timezone
+from django_q.models import Schedule
+result = Schedule.objects.filter(
+    func__in=['hub.sync.tasks.sync_task', 'hub.sync.tasks.sync_housekeeping_task']
+).update(next_run=timezone.now() + timezone.timedelta(days=1))
+"""
+
+# Five years of a busy village, written straight into its tables (bulk, in minutes not years).
+HISTORY_CODE = """
+import random, uuid
+from datetime import timedelta
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from hub.site.models import Announcement
+from hub.sync.models import JournalEntry, SyncRun, SyncState, Tombstone
+
+rng = random.Random(5)
+me, up = {me!r}, {up!r}
+now = timezone.now()
+start = now - timedelta(days=365 * {years})
+span = (now - start).total_seconds()
+line = "Warga dusun diminta hadir di balai desa untuk musyawarah rencana kerja. "
+body = "<p>" + line * 8 + "</p>"
+events = []  # (when, model, uid, rev, origin, audience)
+records, tombs = [], []
+kinds = (("live", {live}, (1, 20)), ("dead", {dead}, (3, 3)), ("up", {pulled}, (1, 5)))
+for kind, count, revs in kinds:
+    for i in range(count):
+        uid = uuid.uuid4()
+        first = rng.random() * span * 0.98
+        n = rng.randint(*revs)
+        times = sorted(first + rng.random() * (span - first) for _ in range(n))
+        origin = up if kind == "up" else me
+        audience = up if kind == "up" else None
+        for rev, t in enumerate(times, start=1):
+            events.append((t, "site.announcement", uid, rev, origin, audience))
+        if kind == "dead":
+            tombs.append(Tombstone(model="site.announcement", uid=uid, origin=me, rev=n,
+                                   deleted_at=start + timedelta(seconds=times[-1])))
+        else:
+            records.append(Announcement(id=uid, title=f"riwayat {{kind}} {{i}}", body=body,
+                                        origin=origin, rev=n))
+events.sort()
+with transaction.atomic():
+    Announcement.objects.bulk_create(records, batch_size=2000)
+    Tombstone.objects.bulk_create(tombs, batch_size=2000)
+    JournalEntry.objects.bulk_create(
+        [JournalEntry(model=m, uid=u, rev=r, origin=o, audience=a, size=900,
+                      created_at=start + timedelta(seconds=t)) for t, m, u, r, o, a in events],
+        batch_size=5000,
+    )
+with transaction.atomic():
+    runs = int(365 * {years} * 48)
+    SyncRun.objects.bulk_create(
+        [SyncRun(trigger="schedule", started_at=start + timedelta(minutes=30 * k),
+                 finished_at=start + timedelta(minutes=30 * k, seconds=3),
+                 outcome="failed" if k % 97 == 0 else "ok",
+                 error="link down: timeout" if k % 97 == 0 else "", bytes_up=600, bytes_down=400)
+         for k in range(runs)],
+        batch_size=5000,
+    )
+    Session.objects.bulk_create(
+        [Session(session_key=uuid.uuid4().hex, session_data="e30:x",
+                 expire_date=now - timedelta(days=rng.randint(1, 1800)))
+         for _ in range({sessions})],
+        batch_size=2000,
+    )
+    top = JournalEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    # everything the village made over the years was acknowledged long ago
+    SyncState.objects.filter(pk=1).update(push_seq=top)
+result = {{"journal": JournalEntry.objects.count(), "tombstones": Tombstone.objects.count(),
+          "runs": SyncRun.objects.count(), "sessions": Session.objects.count()}}
+"""
+
+SIZES_CODE = """
+import os
+from django.conf import settings
+from django.db import connection
+from hub.sync.admin.selectors import storage_sizes
+name = str(connection.settings_dict["NAME"])
+result = {**storage_sizes(), "file_bytes": os.path.getsize(name),
+          "wal_bytes": os.path.getsize(name + "-wal") if os.path.exists(name + "-wal") else 0}
+"""
+
+HOUSEKEEPING_CODE = """
+import time
+from hub.sync.tasks import sync_housekeeping_task
+started = time.monotonic()
+report = sync_housekeeping_task()
+result = {"report": report, "seconds": round(time.monotonic() - started, 2)}
+"""
+
+PUSH_PREFIX = "dorongan bench"
+
+
+def measure(v, label: str, *, idles: int, pushes: int, push_n: int) -> dict:
+    """Median seconds of idle syncs and of pushes of ``push_n`` new records."""
+    idle, push, bytes_idle = [], [], []
+    for _ in range(idles):
+        started = time.monotonic()
+        run = sync_once(v)
+        idle.append(time.monotonic() - started)
+        if run["outcome"] != "ok" or run["records_up"] or run["records_down"]:
+            raise BenchError(f"{label}: idle sync moved something or failed: {run}")
+        bytes_idle.append(run["bytes_up"] + run["bytes_down"])
+    for k in range(pushes):
+        v("create", n=push_n, prefix=f"{PUSH_PREFIX} {label} {k}", timeout=600)
+        started = time.monotonic()
+        run = sync_once(v)
+        push.append(time.monotonic() - started)
+        if run["outcome"] != "ok" or run["records_up"] != push_n:
+            raise BenchError(f"{label}: push of {push_n} failed: {run}")
+    out = {
+        "idle_seconds": round(statistics.median(idle), 4),
+        "idle_all": [round(s, 4) for s in idle],
+        "idle_bytes": statistics.median(bytes_idle),
+        "push_seconds": round(statistics.median(push), 4),
+        "push_all": [round(s, 4) for s in push],
+    }
+    say(
+        f"{label}: idle sync {out['idle_seconds'] * 1000:.0f} ms (median of {idles}), "
+        f"push of {push_n} {out['push_seconds'] * 1000:.0f} ms (median of {pushes})"
+    )
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench sync --years N", description=__doc__)
+    parser.add_argument("--years", type=int, default=5, help="years of activity (5)")
+    parser.add_argument("--live", type=int, default=13_000, help="village records alive (13000)")
+    parser.add_argument("--dead", type=int, default=20_000, help="records deleted (20000)")
+    parser.add_argument("--pulled", type=int, default=4_000, help="upstream records (4000)")
+    parser.add_argument("--sessions", type=int, default=5_000, help="expired sessions (5000)")
+    parser.add_argument("--idles", type=int, default=9, help="idle syncs per measure (9)")
+    parser.add_argument("--pushes", type=int, default=5, help="pushes per measure (5)")
+    parser.add_argument("--push-records", type=int, default=100, help="records a push (100)")
+    parser.add_argument("--json", type=Path, help="result file (var/bench/years-<time>.json)")
+    parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
+    args = parser.parse_args(argv)
+
+    started_at = datetime.now(UTC)
+    json_path = args.json or ROOT / "var" / "bench" / f"years-{started_at:%Y%m%d-%H%M%S}.json"
+    base = Path(tempfile.mkdtemp(prefix="balai-bench-years-"))
+    results = Results()
+    results.data.update(
+        started_at=started_at.isoformat(timespec="seconds"),
+        machine=machine(),
+        options={k: str(v) for k, v in vars(args).items()},
+    )
+    status = 2
+    measures = {"idles": args.idles, "pushes": args.pushes, "push_n": args.push_records}
+    try:
+        with contextlib.ExitStack() as stack:
+            say("starting the upstream (PostgreSQL, gunicorn 2 workers) and the village")
+            upstream = UpstreamNode(base / "upstream")
+            stack.callback(upstream.close)
+            village = VillageNode(base, VILLAGE_CODES[0], upstream)
+            stack.callback(village.close)
+            v = village.agent()
+            exec_result(v, QUIET_SCHEDULES)
+            warm = sync_once(v)
+            if warm["outcome"] != "ok":
+                raise BenchError(f"first sync failed: {warm['error']}")
+
+            fresh = measure(v, "fresh", **measures)
+            fresh_sizes = exec_result(v, SIZES_CODE)
+
+            say(f"writing {args.years} years of activity into the village")
+            began = time.monotonic()
+            history = exec_result(
+                v,
+                HISTORY_CODE.format(
+                    me=village.code,
+                    up=UPSTREAM_CODE,
+                    years=args.years,
+                    live=args.live,
+                    dead=args.dead,
+                    pulled=args.pulled,
+                    sessions=args.sessions,
+                ),
+                timeout=1800,
+            )
+            say(f"history written in {time.monotonic() - began:.0f} s: {history}")
+            if history["journal"] < 200_000 or history["tombstones"] < 20_000:
+                raise BenchError(f"too small a history: {history}")
+            old_sizes = exec_result(v, SIZES_CODE)
+            old = measure(v, "5 years, before compaction", **measures)
+
+            say("daily housekeeping: compaction, pruning, space back to the disk")
+            housekeeping = exec_result(v, HOUSEKEEPING_CODE, timeout=1800)
+            say(f"housekeeping: {json.dumps(housekeeping)}")
+            compacted_sizes = exec_result(v, SIZES_CODE)
+            compacted = measure(v, "5 years, after compaction", **measures)
+
+        results.data.update(
+            history=history,
+            fresh=fresh,
+            fresh_sizes=fresh_sizes,
+            old=old,
+            old_sizes=old_sizes,
+            housekeeping=housekeeping,
+            compacted=compacted,
+            compacted_sizes=compacted_sizes,
+        )
+        for name, key in (("idle sync", "idle_seconds"), ("push of 100 records", "push_seconds")):
+            ratio = compacted[key] / fresh[key]
+            before = old[key] / fresh[key]
+            results.add(
+                f"{args.years} years: {name}, time vs a fresh hub",
+                f"{compacted[key] * 1000:.0f} ms = {ratio:.2f} × {fresh[key] * 1000:.0f} ms "
+                f"(before compaction {before:.2f} ×)",
+                f"≤ {TARGET_RATIO} ×",
+                ratio <= TARGET_RATIO,
+            )
+        before_bytes = old_sizes["file_bytes"] + old_sizes["wal_bytes"]
+        after_bytes = compacted_sizes["file_bytes"] + compacted_sizes["wal_bytes"]
+        results.add(
+            f"{args.years} years: database file after the housekeeping",
+            f"{before_bytes / MB:.1f} MB → {after_bytes / MB:.1f} MB "
+            f"(journal {old_sizes['journal_rows']:,} → {compacted_sizes['journal_rows']:,} rows, "
+            f"tombstones {old_sizes['tombstones']:,} → {compacted_sizes['tombstones']:,})",
+            "smaller",
+            after_bytes < before_bytes,
+        )
+        space = housekeeping["report"]["space"]
+        results.add(
+            f"{args.years} years: housekeeping time, longest write lock held",
+            f"{housekeeping['seconds']:.1f} s; compaction's longest transaction "
+            f"{housekeeping['report']['journal']['longest_transaction'] * 1000:.0f} ms, "
+            f"space back by {space['method']} in {space.get('longest_step', 0):.2f} s",
+            "(recorded)",
+            None,
+        )
+        status = 1 if any(r.passed is False for r in results.rows) else 0
+    except (BenchError, pytest.fail.Exception) as exc:
+        say(f"the benchmark could not run: {exc}")
+        results.data["error"] = str(exc)
+    finally:
+        results.data["rows"] = [r.__dict__ | {"verdict": r.verdict} for r in results.rows]
+        results.data["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        results.data["exit_status"] = status
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results.data, indent=2, default=str) + "\n")
+        if args.keep or status != 0:
+            say(f"kept {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    print()
+    print_table(results)
+    print()
+    say(f"results in {json_path}")
+    return status
