@@ -24,5 +24,10 @@ class Command(BaseCommand):
                         f"  {run['started_at']:%Y-%m-%d %H:%M:%S} {run['outcome']:8} "
                         f"↑{run['bytes_up']} B ↓{run['bytes_down']} B {run['error'][:80]}"
                     )
+            elif key == "held_by_sender":
+                for row in value:
+                    self.stdout.write(
+                        f"  held from {row['sender']}: {row['held']} of {overview['held_cap']}"
+                    )
             else:
                 self.stdout.write(f"{key}: {value}")
