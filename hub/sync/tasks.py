@@ -11,6 +11,7 @@ import logging
 from hub.core.roles import is_upstream
 
 from . import blobs
+from .changes.apply import held_expire
 from .core.identity import NodeNotConfigured
 from .upstream.services import nonces_forget
 from .village.run import NotConfigured, sync_run
@@ -34,4 +35,6 @@ def sync_task(trigger: str = "schedule"):
 def sync_housekeeping_task():
     removed = blobs.cleanup_partials()
     nonces = nonces_forget() if is_upstream() else 0
-    return {"partials": removed, "nonces": nonces}
+    # also on a hub that receives no batch for a while (each batch expires them too)
+    expired = held_expire()
+    return {"partials": removed, "nonces": nonces, "held_expired": expired}

@@ -2,7 +2,6 @@
 a rooted village may not write, and what the client refuses to believe from the wire (an
 answer too big to hold, a clock it did not get from a signed body)."""
 
-import io
 import json
 import time
 import uuid
@@ -136,7 +135,6 @@ class ForgedBodyTime(InProcessTransport):
             body = json.loads(response.data)
             body["server_time"] = int(time.time()) + 86400 * 365
             response.data = json.dumps(body).encode()
-            response._stream = io.BytesIO(response.data)
         return response
 
 

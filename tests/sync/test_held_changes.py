@@ -9,8 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from hub.sync.changes.apply import changes_apply, dependency_rank
 from hub.sync.core.journal import applying
 from hub.sync.models import HeldChange
 from hub.sync.registry import spec_for
+from hub.sync.tasks import sync_housekeeping_task
 from hub.sync.wire.codec import record_to_wire
 from marketplace.models import Bumdes, Order, OrderLine, Product
 
@@ -221,3 +224,44 @@ def test_a_dangling_reference_from_a_village_is_not_held_for_another_village(wir
     assert result.applied == 0 and result.held == 0
     assert "neither owns nor receives" in result.refused[0]["reason"]
     assert not OrderLine.objects.exists()
+
+
+def test_the_sync_page_shows_waiting_and_expired_changes(wire_items, django_user_model):
+    # given one change waiting from FLOODER and one expired
+    changes_apply(
+        dangling_lines(wire_items["line"], 2, origin=FLOODER),
+        sender=FLOODER,
+        me=UPSTREAM,
+        sender_is_upstream=False,
+    )
+    HeldChange.objects.filter(pk=HeldChange.objects.first().pk).update(
+        expired_at=timezone.now(), item={}
+    )
+    official = django_user_model.objects.create_user("sekdes", password="rahasia-sekdes-123")
+    official.groups.add(Group.objects.get(name="Editors"))
+    official.user_permissions.add(
+        Permission.objects.get(content_type__app_label="sync", codename="view_syncrun")
+    )
+    client = Client()
+    client.force_login(official)
+
+    # when the official opens the sync page
+    response = client.get("/admin/sync/")
+
+    # then both counts are there, the waiting one against the per-sender cap
+    text = " ".join(response.content.decode().split())
+    assert response.status_code == 200
+    assert "Catatan yang kedaluwarsa menunggu induknya</th> <td>1</td>" in text
+    assert f"Menunggu, dari {FLOODER}</th> <td>1 / 2000</td>" in text
+
+
+def test_daily_housekeeping_expires_held_changes_without_any_batch(wire_items, settings):
+    # given a change held for longer than SYNC_HELD_MAX_AGE and no batch since
+    settings.SYNC_HELD_MAX_AGE = 3600
+    apply([wire_items["line"]])
+    HeldChange.objects.update(held_at=timezone.now() - timedelta(hours=2))
+    # when the daily housekeeping runs
+    done = sync_housekeeping_task()
+    # then it expired there
+    assert done["held_expired"] == 1
+    assert HeldChange.objects.get().expired_at is not None
