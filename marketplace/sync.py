@@ -31,10 +31,12 @@ def request_audience(request: OrderRequest) -> str:
 
 def register_synced_models():
     images = ImageAdapter()
-    register(ProductCategory)
-    register(Bumdes, files={"logo": images}, blob_priority=4)
-    register(Product, files={name: images for name in PHOTO_FIELDS}, blob_priority=4)
-    register(Order, exclude=ORDER_LOCAL_FIELDS)
-    register(OrderLine)
+    register(ProductCategory, owner="upstream")
+    register(Bumdes, owner="village", files={"logo": images}, blob_priority=4)
+    register(
+        Product, owner="village", files={name: images for name in PHOTO_FIELDS}, blob_priority=4
+    )
+    register(Order, owner="village", exclude=ORDER_LOCAL_FIELDS)
+    register(OrderLine, owner="village")
     # the village needs the buyer's name and phone to answer; the address digest stays upstream
-    register(OrderRequest, audience=request_audience, exclude=("client_key",))
+    register(OrderRequest, owner="upstream", audience=request_audience, exclude=("client_key",))

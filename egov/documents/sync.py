@@ -24,6 +24,7 @@ def pdf_validate(blob) -> None:
 def register_synced_models():
     register(
         LegalDocument,
+        owner="either",
         audience=region_audience,
         files={
             "pdf": FileFieldAdapter(

@@ -12,4 +12,4 @@ from .models import LetterVerification
 
 
 def register_synced_models():
-    register(LetterVerification)
+    register(LetterVerification, owner="village")

@@ -22,5 +22,5 @@ def region_audience(obj) -> str | None:
 
 
 def register_synced_models():
-    register(Office, audience=region_audience)
-    register(ServiceStandard, audience=region_audience)
+    register(Office, owner="either", audience=region_audience)
+    register(ServiceStandard, owner="either", audience=region_audience)

@@ -70,10 +70,13 @@ def stat_audience(stat: CourseMonthStat) -> None:
 
 def register_synced_models():
     images = ImageAdapter()
-    register(Course, audience=course_audience, files={"cover": images}, blob_priority=4)
-    register(Lesson, audience=child_audience)
+    register(
+        Course, owner="either", audience=course_audience, files={"cover": images}, blob_priority=4
+    )
+    register(Lesson, owner="either", audience=child_audience)
     register(
         MediaAsset,
+        owner="either",
         audience=media_audience,
         files={
             "file": FileFieldAdapter(
@@ -86,6 +89,8 @@ def register_synced_models():
         },
         blob_priority=MEDIA_BLOB_PRIORITY,
     )
-    register(Block, audience=child_audience, files={"image": images}, blob_priority=4)
-    register(Question, audience=child_audience)
-    register(CourseMonthStat, audience=stat_audience)
+    register(
+        Block, owner="either", audience=child_audience, files={"image": images}, blob_priority=4
+    )
+    register(Question, owner="either", audience=child_audience)
+    register(CourseMonthStat, owner="village", audience=stat_audience)

@@ -346,6 +346,13 @@ SYNC_BACKOFF_MAX = env_int("HUB_SYNC_BACKOFF_MAX", 3600)
 SYNC_RUN_KEEP_DAYS = env_int("HUB_SYNC_RUN_KEEP_DAYS", 90)
 SYNC_TOMBSTONE_KEEP_DAYS = env_int("HUB_SYNC_TOMBSTONE_KEEP_DAYS", 90)
 SYNC_VACUUM_MIN_BYTES = env_int("HUB_SYNC_VACUUM_MIN_BYTES", 16 * 1024 * 1024)
+# Changes waiting for a record that has not arrived (HeldChange): at most this many per sender
+# (more are refused), each kept at most this long (then expired, and counted as such).
+SYNC_HELD_MAX_PER_SENDER = env_int("HUB_SYNC_HELD_MAX_PER_SENDER", 2000)
+SYNC_HELD_MAX_AGE = env_int("HUB_SYNC_HELD_MAX_AGE", 30 * 24 * 3600)
+# The largest answer the village reads from its upstream (a page is compressed, so far less
+# than SYNC_PAGE_MAX_BYTES); a bigger one is refused before it is read whole.
+SYNC_ANSWER_MAX_BYTES = env_int("HUB_SYNC_ANSWER_BYTES", 8 * 1024 * 1024)
 
 # Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)

@@ -12,5 +12,5 @@ def register_synced_models():
     from .models import AgendaItem, Announcement
 
     images = ImageAdapter()
-    register(Announcement, files={"image": images}, blob_priority=3)
-    register(AgendaItem, files={"image": images}, blob_priority=3)
+    register(Announcement, owner="either", files={"image": images}, blob_priority=3)
+    register(AgendaItem, owner="either", files={"image": images}, blob_priority=3)

@@ -6,4 +6,4 @@ from .models import StatSeries
 
 
 def register_synced_models():
-    register(StatSeries)
+    register(StatSeries, owner="village")

@@ -210,10 +210,21 @@ class HeldChange(models.Model):
     item = models.JSONField()
     waiting_for = models.CharField(max_length=200, blank=True)
     held_at = models.DateTimeField(default=timezone.now)
+    # the record it waits for, by key: only its arrival retries this change
+    waiting_model = models.CharField(max_length=80, blank=True)
+    waiting_uid = models.UUIDField(null=True, blank=True)
+    # held longer than SYNC_HELD_MAX_AGE: the item is dropped (its data too), the row stays as
+    # the count the sync page and sync_status report; a newer copy holds it again
+    expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["model", "uid"], name="sync_heldchange_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["waiting_model", "waiting_uid"], name="sync_held_waiting"),
+            models.Index(fields=["sender", "expired_at"], name="sync_held_sender"),
+            models.Index(fields=["expired_at", "held_at"], name="sync_held_age"),
         ]
 
     def __str__(self):

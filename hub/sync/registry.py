@@ -1,7 +1,10 @@
 """What syncs and to whom: filled by domain apps from ``AppConfig.ready()`` (one of the two
 modules domain apps may import from the engine; the other is :mod:`hub.sync.records`).
 
-``register(Model, audience=…, files=…)``. The audience of a record is a Kemendagri code prefix:
+``register(Model, owner=…, audience=…, files=…)``. ``owner`` (required) says which role writes
+such records: ``"upstream"``, ``"village"`` or ``"either"``; applying a change refuses a record
+of the other role (a village cannot plant a category in the province market). The audience of
+a record is a Kemendagri code prefix:
 ``""`` every village, ``"63"`` a province, ``"6301"`` a kabupaten, ``"6301012001"`` one village;
 ``None`` means the record goes up to the upstream and no further (the default for village-owned
 records). Files are referenced by SHA-256 through a :class:`FileAdapter` the domain app provides,
@@ -13,6 +16,7 @@ from typing import Any
 
 from .core.journal import received_from_origin
 from .core.specs import (
+    OWNERS,
     FileAdapter,
     SyncSpec,
     all_specs,
@@ -40,6 +44,7 @@ __all__ = [
 def register(
     model,
     *,
+    owner: str,
     audience: Callable[[Any], str | None] | None = None,
     files: dict[str, FileAdapter] | None = None,
     exclude: tuple[str, ...] = (),
@@ -49,6 +54,10 @@ def register(
     """Declare that ``model`` (a SyncedRecord subclass) syncs."""
     if not issubclass(model, SyncedRecord):
         raise TypeError(f"{model.__name__} must subclass hub.sync.records.SyncedRecord")
+    if owner not in OWNERS:
+        raise ValueError(
+            f"{model.__name__}: owner must be one of {', '.join(OWNERS)}, not {owner!r}"
+        )
     return spec_add(
         SyncSpec(
             model=model,
@@ -58,6 +67,7 @@ def register(
             files=dict(files or {}),
             exclude=tuple(exclude),
             blob_priority=blob_priority,
+            owner=owner,
         )
     )
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from hub.core.roles import is_upstream
 
 from . import blobs
+from .changes.apply import held_expire
 from .changes.compaction import journal_compact
 from .core.identity import NodeNotConfigured
 from .core.pruning import sessions_prune, sync_runs_prune
@@ -38,14 +39,16 @@ def sync_task(trigger: str = "schedule"):
 
 def sync_housekeeping_task():
     """Daily: what only grows unless deleted (stale partial uploads, seen nonces, old sync runs,
-    expired sessions, superseded journal rows and deletions every reader has read), then the
-    freed space back to the disk. Returns (and logs) the counts."""
+    expired sessions, held changes past their age, superseded journal rows and deletions every
+    reader has read), then the freed space back to the disk. Returns (and logs) the counts."""
     report = {
         "partials": blobs.cleanup_partials(),
         "nonces": nonces_forget() if is_upstream() else 0,
         "runs": sync_runs_prune(),
         "sessions": sessions_prune(),
         "journal": journal_compact(),
+        # also on a hub that receives no batch for a while (each batch expires them too)
+        "held_expired": held_expire(),
     }
     report["space"] = space_reclaim(min_bytes=settings.SYNC_VACUUM_MIN_BYTES)
     logger.info("sync: housekeeping %s", report)

@@ -93,7 +93,16 @@ class InProcessResponse:
         self.status = status
         self.headers = CaseInsensitiveMapping(dict(headers))
         self.data = data
-        self._stream = io.BytesIO(data)
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    @data.setter
+    def data(self, value: bytes) -> None:
+        # the client reads the body in chunks: a subclass that rewrites it rewrites the stream
+        self._data = value
+        self._stream = io.BytesIO(value)
 
     def read(self, n: int = -1) -> bytes:
         return self._stream.read(n)

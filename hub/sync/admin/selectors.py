@@ -98,6 +98,20 @@ def link_summary(state: SyncState | None = None) -> dict:
     }
 
 
+def held_figures(senders: int = 5) -> dict:
+    """Changes waiting for a record that has not arrived: how many wait, how many expired
+    (SYNC_HELD_MAX_AGE), and the senders with the most waiting against the per-sender cap."""
+    active = HeldChange.objects.filter(expired_at__isnull=True)
+    return {
+        "held_records": active.count(),
+        "held_expired": HeldChange.objects.filter(expired_at__isnull=False).count(),
+        "held_cap": settings.SYNC_HELD_MAX_PER_SENDER,
+        "held_by_sender": list(
+            active.values("sender").annotate(held=Count("id")).order_by("-held", "sender")[:senders]
+        ),
+    }
+
+
 def sync_overview(runs: int = 10) -> dict:
     me = local_node_code()
     overview = {"role": settings.HUB_ROLE, "node": me or "—"}
@@ -119,7 +133,7 @@ def sync_overview(runs: int = 10) -> dict:
             "pull_cursor": state.pull_cursor,
             "waiting_downloads": {"blobs": needs["n"] or 0, "bytes": needs["size"] or 0},
             # records that came before a record they refer to (applied when it arrives)
-            "held_records": HeldChange.objects.count(),
+            **held_figures(),
             "month_bytes": month_bytes(),
             "month_budget": settings.SYNC_MONTHLY_BUDGET_BYTES or None,
             "sizes": storage_sizes(),

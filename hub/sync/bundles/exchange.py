@@ -442,6 +442,9 @@ def bundle_import(*, path, progress: Progress | None = None) -> dict:
             "applied": 0,
             "skipped": 0,
             "refused": 0,
+            # records whose audience does not cover this village (a bundle for a wider region,
+            # or one that should not carry them): dropped, never applied nor held
+            "dropped": 0,
             "refusals": [],
             "files_waiting": 0,
             "blobs_new": len(new),
@@ -469,6 +472,7 @@ def bundle_import(*, path, progress: Progress | None = None) -> dict:
             summary["applied"] += result.applied
             summary["skipped"] += result.skipped + own
             summary["refused"] += len(result.refused)
+            summary["dropped"] += result.dropped
             summary["files_waiting"] += result.needs
             room = REFUSALS_SHOWN - len(summary["refusals"])
             summary["refusals"] += result.refused[: max(room, 0)]

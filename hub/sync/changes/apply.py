@@ -7,19 +7,33 @@ blocks the rest: each record is applied in its own savepoint. A change whose syn
 points at a record not here yet (an order line in a batch before its order, or in an earlier
 batch) is held (:class:`~hub.sync.models.HeldChange`) and applied as soon as that record
 arrives: neither refused nor lost.
+
+Trust (a stolen village key must reach nothing beyond its own records):
+
+- the model's owner role (``register(owner=…)``): a village cannot write upstream-owned kinds of
+  record, the upstream cannot originate village-owned ones;
+- a synced foreign key a village sends must point at a record it owns or one addressed to it;
+- on a village, a relayed record whose audience does not cover this village is dropped and
+  counted (:attr:`ApplyResult.dropped`), never applied nor held: the network feed and a region
+  bundle go through this same check;
+- held changes are indexed by the record they wait for (only its arrival retries them), capped
+  per sender (``SYNC_HELD_MAX_PER_SENDER``) and expired after ``SYNC_HELD_MAX_AGE``.
 """
 
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation, ValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError, models, transaction
+from django.utils import timezone
 
 from hub.core.tasks_backend import defer_search_index, deferred_index
 
 from .. import blobs
+from ..core.identity import audience_prefixes
 from ..core.journal import applying, journal_locked_batch, local_only
 from ..core.specs import records_applied, spec_for
 from ..models import BlobNeed, HeldChange, JournalEntry, Tombstone
@@ -37,6 +51,16 @@ class ApplyResult:
     needs: int = 0
     # changes kept until a record they refer to arrives (see HeldChange)
     held: int = 0
+    # relayed records not addressed to this node: dropped, never applied nor held
+    dropped: int = 0
+    # held changes tried again because the record they waited for arrived
+    retried: int = 0
+    # held changes expired (older than SYNC_HELD_MAX_AGE) while this batch was applied
+    expired: int = 0
+    # (label, uid) of every record written: what a held change may be waiting for
+    arrived: set = field(default_factory=set, repr=False)
+    # active held changes per sender, counted once per batch (the cap)
+    held_counts: dict = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +81,18 @@ class RecordRefused(Exception):
 
 class NotYet(Exception):
     """The change refers to a record that has not arrived: hold it, do not refuse it."""
+
+    def __init__(self, label: str, uid):
+        super().__init__(f"{label} {uid}")
+        self.label, self.uid = label, uid
+
+
+class NotAddressed(Exception):
+    """A relayed record whose audience does not cover this node: dropped and counted."""
+
+
+class HeldCapReached(RecordRefused):
+    """The sender already has SYNC_HELD_MAX_PER_SENDER changes waiting here."""
 
 
 def _synced_fks(spec) -> list:
@@ -110,6 +146,57 @@ def sender_may_write(*, sender: str, origin: str, me: str, sender_is_upstream: b
     return None
 
 
+def sender_refusal(spec, *, sender: str, origin: str, me: str, sender_is_upstream: bool):
+    """None when the sender may write this record, else the reason: the origin rules of
+    :func:`sender_may_write`, then the model's owner role (``register(owner=…)``)."""
+    return sender_may_write(
+        sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
+    ) or spec.owner_refusal(origin)
+
+
+_AUDIENCE_ERRORS = (ObjectDoesNotExist, WireError, ValueError, TypeError, AttributeError)
+
+
+def _audience_check(item: dict, spec, obj, *, me: str) -> None:
+    """On a village, refuse (:class:`NotAddressed`) a relayed record not addressed to it.
+
+    The upstream writes each record's audience (its journal row's) on the wire as ``"a"``; the
+    village also works it out from the record itself where it can (the audience function may
+    need a record this village does not have, such as another village's BUMDes). Either one not
+    covering this village drops the record; so does a record whose audience is neither given
+    nor knowable, since it cannot be shown to be for this village.
+    """
+    mine = audience_prefixes(me)
+    stated = "a" in item
+    if stated and (not isinstance(item["a"], str) or item["a"] not in mine):
+        raise NotAddressed(f"addressed to {item['a']!r}, not to {me}")
+    if obj is None:
+        if not stated:
+            raise NotAddressed("no audience given for a record this village does not hold")
+        return
+    try:
+        computed = spec.audience(obj)
+    except _AUDIENCE_ERRORS as exc:
+        if not stated:
+            raise NotAddressed(f"its audience cannot be worked out here: {exc}") from exc
+        return
+    if computed is None or computed not in mine:
+        raise NotAddressed(f"addressed to {computed!r}, not to {me}")
+
+
+def _reference_refusal(target, target_spec, sender: str) -> str | None:
+    """A village's synced foreign key may point at its own record or one addressed to it."""
+    if target.origin == sender:
+        return None
+    try:
+        audience = target_spec.audience(target)
+    except _AUDIENCE_ERRORS:
+        audience = None
+    if audience is not None and audience in audience_prefixes(sender):
+        return None
+    return f"points at {target_spec.label} {target.pk}, which the sender neither owns nor receives"
+
+
 def _fill(obj, spec, fields: dict, origin: str, rev: int) -> None:
     """Set the record's fields from the wire; fields this hub's schema lacks (a newer minor
     version) are ignored."""
@@ -123,8 +210,8 @@ def _fill(obj, spec, fields: dict, origin: str, rev: int) -> None:
 
 def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, result) -> None:
     spec, uid, origin, rev = _check_item(item)
-    reason = sender_may_write(
-        sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
+    reason = sender_refusal(
+        spec, sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
     )
     if reason:
         raise RecordRefused(reason)
@@ -140,6 +227,8 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         result.skipped += 1
         return
     if item.get("d"):
+        if sender_is_upstream:
+            _audience_check(item, spec, obj, me=me)
         if obj is not None:
             obj.rev = rev
             with applying():
@@ -156,10 +245,20 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
     if obj is None:
         obj = model(pk=uid)
     _fill(obj, spec, fields, origin, rev)
+    if sender_is_upstream:
+        _audience_check(item, spec, obj, me=me)
     for f in _synced_fks(spec):
-        target = getattr(obj, f.attname)
-        if target is not None and not f.related_model._base_manager.filter(pk=target).exists():
-            raise NotYet(f"{spec_for(f.related_model).label} {target}")
+        target_id = getattr(obj, f.attname)
+        if target_id is None:
+            continue
+        target_spec = spec_for(f.related_model)
+        target = f.related_model._base_manager.filter(pk=target_id).first()
+        if target is None:
+            raise NotYet(target_spec.label, target_id)
+        if not sender_is_upstream:
+            refusal = _reference_refusal(target, target_spec, sender)
+            if refusal:
+                raise RecordRefused(f"{f.name}: {refusal}")
     pending = []
     refs = item.get("b") or {}
     if not isinstance(refs, dict):
@@ -205,6 +304,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         )
         result.needs += 1
     HeldChange.objects.filter(model=spec.label, uid=uid, rev__lte=rev).delete()
+    result.arrived.add((spec.label, uid))
     result.applied += 1
 
 
@@ -217,7 +317,10 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
     """
     result = ApplyResult()
     applied: dict = {}
+    if sender_is_upstream:
+        items = _addressed_items(items, me=me, result=result)
     with deferred_index(), journal_locked_batch():
+        result.expired = held_expire()
         rest = _insert_in_bulk(
             items,
             sender=sender,
@@ -234,9 +337,8 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
             result=result,
             applied=applied,
         )
-        if items:
-            # what arrived may be what a held change waited for
-            _held_retry(me=me, result=result)
+        # what arrived may be what a held change waited for (only those are tried again)
+        _held_retry(me=me, result=result)
         for model, pks in applied.items():
             records_applied.send(sender=model, pks=pks)
     return result
@@ -246,14 +348,27 @@ def _refuse(result, item, reason) -> None:
     result.refused.append({"id": str(item.get("id", ""))[:40], "reason": str(reason)[:200]})
 
 
+def _addressed_items(items, *, me: str, result) -> list:
+    """Drop (and count) relayed items whose stated audience does not cover this village; the
+    rest are checked again against their own audience once their fields are read."""
+    mine = audience_prefixes(me)
+    kept = []
+    for item in items:
+        if isinstance(item, dict) and "a" in item and item["a"] not in mine:
+            result.dropped += 1
+        else:
+            kept.append(item)
+    return kept
+
+
 def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -> list:
     """Insert brand-new plain records in bulk; return the items that need the careful path."""
     rest, fresh = [], {}
     for item in items:
         try:
             spec, uid, origin, _rev = _check_item(item)
-            reason = sender_may_write(
-                sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
+            reason = sender_refusal(
+                spec, sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
             )
             if reason:
                 raise RecordRefused(reason)
@@ -286,10 +401,15 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
             obj = model(pk=uid)
             try:
                 _fill(obj, spec, fields, item["o"], item["r"])
+                if sender_is_upstream:
+                    _audience_check(item, spec, obj, me=me)
                 for name, adapter in spec.files.items():
                     adapter.attach(obj, name, None, None)
                 with applying():
                     obj.full_clean(validate_unique=False, validate_constraints=False)
+            except NotAddressed:
+                result.dropped += 1
+                continue
             except (WireError, ValidationError, ValueError, TypeError) as exc:
                 _refuse(result, item, f"invalid: {exc}")
                 continue
@@ -321,6 +441,7 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
             continue
         for obj in objs:
             defer_search_index(obj)
+            result.arrived.add((label, obj.pk))
         applied.setdefault(model, []).extend(obj.pk for obj in objs)
         result.applied += len(objs)
     return rest
@@ -342,7 +463,18 @@ def _apply_one(item, *, sender, me, sender_is_upstream, result) -> bool:
                 result=result,
             )
     except NotYet as exc:
-        return _hold(item, sender=sender, sender_is_upstream=sender_is_upstream, reason=exc)
+        try:
+            return _hold(
+                item,
+                sender=sender,
+                sender_is_upstream=sender_is_upstream,
+                missing=exc,
+                result=result,
+            )
+        except HeldCapReached as cap:
+            _refuse(result, item, cap)
+    except NotAddressed:
+        result.dropped += 1
     except (RecordRefused, WireError, blobs.BlobError) as exc:
         _refuse(result, item, exc)
     except OperationalError:
@@ -360,28 +492,69 @@ def _apply_one(item, *, sender, me, sender_is_upstream, result) -> bool:
     return True
 
 
-def _hold(item, *, sender, sender_is_upstream, reason) -> bool:
-    """Keep a change that waits for another record (the newest rev of it, once)."""
+def _hold(item, *, sender, sender_is_upstream, missing: NotYet, result) -> bool:
+    """Keep a change that waits for another record (the newest rev of it, once), indexed by
+    the key it waits for; refuse it (:class:`HeldCapReached`) when its sender already has
+    ``SYNC_HELD_MAX_PER_SENDER`` changes waiting."""
     spec, uid, _origin, rev = _check_item(item)
     held = HeldChange.objects.filter(model=spec.label, uid=uid).first()
-    if held is None or held.rev < rev:
-        HeldChange.objects.update_or_create(
-            model=spec.label,
-            uid=uid,
-            defaults={
-                "rev": rev,
-                "sender": sender,
-                "sender_is_upstream": sender_is_upstream,
-                "item": item,
-                "waiting_for": str(reason)[:200],
-            },
-        )
+    active = held is not None and held.expired_at is None
+    if active and held.rev > rev:
+        return False  # a newer copy already waits
+    defaults = {
+        "rev": rev,
+        "sender": sender,
+        "sender_is_upstream": sender_is_upstream,
+        "item": item,
+        "waiting_for": str(missing)[:200],
+        "waiting_model": missing.label,
+        "waiting_uid": missing.uid,
+        "expired_at": None,
+    }
+    if not active:
+        count = result.held_counts.get(sender)
+        if count is None:
+            count = HeldChange.objects.filter(sender=sender, expired_at__isnull=True).count()
+        cap = settings.SYNC_HELD_MAX_PER_SENDER
+        if count >= cap:
+            raise HeldCapReached(
+                f"waits for {missing}, but {sender} already has {cap} changes waiting for "
+                "records that have not arrived (SYNC_HELD_MAX_PER_SENDER)"
+            )
+        result.held_counts[sender] = count + 1
+        # an expired change held again starts its time anew; one still waiting keeps its age
+        defaults["held_at"] = timezone.now()
+    HeldChange.objects.update_or_create(model=spec.label, uid=uid, defaults=defaults)
     return False
 
 
+def held_expire(now=None) -> int:
+    """Expire the changes held longer than ``SYNC_HELD_MAX_AGE``: their data is dropped, the
+    row stays, counted on the sync page and in ``sync_status``. Returns how many expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.SYNC_HELD_MAX_AGE)
+    expired = HeldChange.objects.filter(expired_at__isnull=True, held_at__lt=cutoff).update(
+        expired_at=now, item={}
+    )
+    if expired:
+        logger.warning(
+            "sync: %s held changes expired (waited more than %s s for a record)",
+            expired,
+            settings.SYNC_HELD_MAX_AGE,
+        )
+    return expired
+
+
 def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> None:
+    if not sender_is_upstream:
+        items = _hold_dangling(items, sender=sender, result=result)
     # parents before children (an order before its lines), in arrival order otherwise
-    ranked = sorted(items, key=lambda item: dependency_rank(_item_label(item)))
+    ranks: dict[str, int] = {}
+    for item in items:
+        label = _item_label(item)
+        if label not in ranks:
+            ranks[label] = dependency_rank(label)
+    ranked = sorted(items, key=lambda item: ranks[_item_label(item)])
     for item in ranked:
         if not _apply_one(
             item, sender=sender, me=me, sender_is_upstream=sender_is_upstream, result=result
@@ -389,15 +562,185 @@ def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> N
             result.held += 1
 
 
+def _first_missing_targets(entries) -> dict:
+    """For (spec, uid, fields) entries: ``{uid: NotYet}`` for each whose first synced foreign
+    key (in field order) points at a record that is not here, with a few queries for all."""
+    wanted: dict = {}
+    firsts = []
+    for spec, uid, fields in entries:
+        for f in _synced_fks(spec):
+            value = fields.get(f.attname)
+            if value is None:
+                continue
+            try:
+                target = f.target_field.to_python(value)
+            except (ValidationError, ValueError, TypeError):
+                break  # the careful path refuses it with the reason
+            wanted.setdefault(f.related_model, set()).add(target)
+            firsts.append((uid, f.related_model, target))
+            break
+    present: dict = {}
+    for model, pks in wanted.items():
+        pks = list(pks)
+        found = set()
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            found.update(model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True))
+        present[model] = found
+    return {
+        uid: NotYet(spec_for(model).label, target)
+        for uid, model, target in firsts
+        if target not in present[model]
+    }
+
+
+def _hold_dangling(items, *, sender, result) -> list:
+    """Hold, in bulk, a village's new records whose first synced foreign key points at a record
+    that is neither here nor in this batch; return the rest for the careful path.
+
+    The careful path would hold each of them after five queries and two savepoints; a rooted
+    village pushing thousands of changes that point nowhere costs a few queries here instead,
+    and the per-sender cap refuses what goes past it. A held change is checked in full when the
+    record it waits for arrives.
+    """
+    in_batch, candidates = set(), []
+    for item in items:
+        label = _item_label(item)
+        if isinstance(item, dict) and "id" in item:
+            in_batch.add((label, str(item["id"])))
+    for item in items:
+        spec = spec_for(_item_label(item))
+        fields = item.get("f") if isinstance(item, dict) else None
+        if spec is None or item.get("d") or not isinstance(fields, dict) or not _synced_fks(spec):
+            continue
+        try:
+            _spec, uid, _origin, rev = _check_item(item)
+        except RecordRefused:
+            continue
+        candidates.append((spec, uid, rev, item, fields))
+    if not candidates:
+        return items
+    # records already here (an update) or deleted take the careful path
+    known = set()
+    by_label: dict = {}
+    for spec, uid, _rev, _item, _fields in candidates:
+        by_label.setdefault(spec.label, (spec, []))[1].append(uid)
+    for label, (spec, uids) in by_label.items():
+        for start in range(0, len(uids), 500):
+            chunk = uids[start : start + 500]
+            known.update(spec.model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True))
+            known.update(
+                Tombstone.objects.filter(model=label, uid__in=chunk).values_list("uid", flat=True)
+            )
+    fresh = [c for c in candidates if c[1] not in known]
+    missing = _first_missing_targets([(spec, uid, fields) for spec, uid, _r, _i, fields in fresh])
+    dangling = {}
+    for spec, uid, rev, item, _fields in fresh:
+        absent = missing.get(uid)
+        if absent is not None and (absent.label, str(absent.uid)) not in in_batch:
+            key = (spec.label, uid)
+            if key not in dangling or dangling[key][1] < rev:
+                dangling[key] = (spec, rev, item, absent)
+    if not dangling:
+        return items
+    held_ids = {id(entry[2]) for entry in dangling.values()}
+    _hold_many(dangling, sender=sender, result=result)
+    return [item for item in items if id(item) not in held_ids]
+
+
+def _hold_many(dangling: dict, *, sender, result) -> None:
+    """Hold these new changes of a village (``{(label, uid): (spec, rev, item, NotYet)}``)
+    with one query per model and one insert, up to the sender's cap (the rest refused)."""
+    existing = {}
+    by_label: dict = {}
+    for label, uid in dangling:
+        by_label.setdefault(label, []).append(uid)
+    for label, uids in by_label.items():
+        for start in range(0, len(uids), 500):
+            for held in HeldChange.objects.filter(model=label, uid__in=uids[start : start + 500]):
+                existing[(label, held.uid)] = held
+    count = result.held_counts.get(sender)
+    if count is None:
+        count = HeldChange.objects.filter(sender=sender, expired_at__isnull=True).count()
+    cap = settings.SYNC_HELD_MAX_PER_SENDER
+    new_rows = []
+    for key, (_spec, rev, item, missing) in dangling.items():
+        held = existing.get(key)
+        active = held is not None and held.expired_at is None
+        if active and held.rev > rev:
+            result.held += 1
+            continue
+        if not active:
+            if count >= cap:
+                _refuse(
+                    result,
+                    item,
+                    f"waits for {missing}, but {sender} already has {cap} changes waiting for "
+                    "records that have not arrived (SYNC_HELD_MAX_PER_SENDER)",
+                )
+                continue
+            count += 1
+        fields = {
+            "rev": rev,
+            "sender": sender,
+            "sender_is_upstream": False,
+            "item": item,
+            "waiting_for": str(missing)[:200],
+            "waiting_model": missing.label,
+            "waiting_uid": missing.uid,
+            "expired_at": None,
+        }
+        if held is None:
+            new_rows.append(HeldChange(model=key[0], uid=key[1], **fields))
+        else:
+            if not active:
+                fields["held_at"] = timezone.now()
+            for name, value in fields.items():
+                setattr(held, name, value)
+            held.save()
+        result.held += 1
+    HeldChange.objects.bulk_create(new_rows, batch_size=500)
+    result.held_counts[sender] = count
+
+
+def _held_waiting_for(keys) -> list:
+    """The active held changes waiting for one of these (label, uid) keys."""
+    by_label: dict[str, list] = {}
+    for label, uid in keys:
+        by_label.setdefault(label, []).append(uid)
+    found = []
+    for label, uids in by_label.items():
+        for start in range(0, len(uids), 500):
+            found.extend(
+                HeldChange.objects.filter(
+                    expired_at__isnull=True,
+                    waiting_model=label,
+                    waiting_uid__in=uids[start : start + 500],
+                )
+            )
+    return found
+
+
 def _held_retry(*, me: str, result) -> None:
-    """Apply the held changes whose records have now arrived, until none moves."""
-    while True:
-        moved = 0
-        held = sorted(
-            HeldChange.objects.order_by("held_at", "pk"),
-            key=lambda h: dependency_rank(h.model),
-        )
-        for change in held:
+    """Apply the held changes waiting for a record that has just arrived, then those waiting
+    for what that let in, until nothing more arrives. A change held for a record that has not
+    arrived is never touched, so one sender's thousands of dangling changes cost nobody else's
+    batch anything."""
+    tried: set = set()
+    fresh = set(result.arrived)
+    while fresh:
+        waiting = [
+            change
+            for change in _held_waiting_for(fresh)
+            if (change.pk, change.waiting_model, change.waiting_uid) not in tried
+        ]
+        if not waiting:
+            return
+        before = set(result.arrived)
+        waiting.sort(key=lambda h: (dependency_rank(h.model), h.held_at, h.pk))
+        for change in waiting:
+            tried.add((change.pk, change.waiting_model, change.waiting_uid))
+            result.retried += 1
             if _apply_one(
                 change.item,
                 sender=change.sender,
@@ -405,11 +748,9 @@ def _held_retry(*, me: str, result) -> None:
                 sender_is_upstream=change.sender_is_upstream,
                 result=result,
             ):
-                # applied, skipped or refused for good: it waits no longer
+                # applied, skipped, dropped or refused for good: it waits no longer
                 HeldChange.objects.filter(pk=change.pk).delete()
-                moved += 1
-        if not moved:
-            return
+        fresh = result.arrived - before
 
 
 def blob_arrived(sha: str) -> int:

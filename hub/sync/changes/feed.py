@@ -32,8 +32,14 @@ class Page:
         return len(self.items)
 
 
-def _serialize_rows(rows) -> Iterator[tuple[int, bytes | None, list[dict]]]:
-    """(seq, encoded record or None, blob refs) for journal rows, loading records in bulk."""
+def _serialize_rows(
+    rows, *, audience: bool = False
+) -> Iterator[tuple[int, bytes | None, list[dict]]]:
+    """(seq, encoded record or None, blob refs) for journal rows, loading records in bulk.
+
+    With ``audience``, each item carries its journal row's audience as ``"a"`` (what the
+    upstream sends down): the village drops an item not addressed to it.
+    """
     by_model: dict[str, set] = {}
     for row in rows:
         by_model.setdefault(row.model, set()).add(row.uid)
@@ -52,6 +58,8 @@ def _serialize_rows(rows) -> Iterator[tuple[int, bytes | None, list[dict]]]:
         if key in objects:
             spec, obj = objects[key]
             data = record_to_wire(obj, spec)
+            if audience:
+                data["a"] = row.audience
             refs = [
                 {
                     **ref,
@@ -65,12 +73,15 @@ def _serialize_rows(rows) -> Iterator[tuple[int, bytes | None, list[dict]]]:
             ]
             yield row.seq, dumps(data), refs
         elif key in tombs:
-            yield row.seq, dumps(tombstone_to_wire(tombs[key])), []
+            data = tombstone_to_wire(tombs[key])
+            if audience:
+                data["a"] = row.audience
+            yield row.seq, dumps(data), []
         else:
             yield row.seq, None, []
 
 
-def _page(queryset, *, after: int, max_bytes: int) -> Page:
+def _page(queryset, *, after: int, max_bytes: int, audience: bool = False) -> Page:
     page = Page(after=after, to=after)
     seen: set = set()
     cursor = after
@@ -85,7 +96,9 @@ def _page(queryset, *, after: int, max_bytes: int) -> Page:
         wanted = [
             r for r in rows if last[(r.model, r.uid)] == r.seq and (r.model, r.uid) not in seen
         ]
-        encoded = {seq: (data, refs) for seq, data, refs in _serialize_rows(wanted)}
+        encoded = {
+            seq: (data, refs) for seq, data, refs in _serialize_rows(wanted, audience=audience)
+        }
         for row in rows:
             key = (row.model, row.uid)
             if row.seq in encoded and key not in seen:
@@ -117,17 +130,25 @@ def feed_query(village_code: str):
 
 def feed_page(*, village_code: str, after: int, max_bytes: int) -> Page:
     """The upstream's changes that concern one village."""
-    return _page(feed_query(village_code), after=after, max_bytes=max_bytes)
+    return _page(feed_query(village_code), after=after, max_bytes=max_bytes, audience=True)
 
 
 def scope_page(*, prefix: str, after: int, max_bytes: int) -> Page:
-    """Every change whose audience lies within ``prefix`` (bundles for many villages)."""
-    audience = (
-        Q(audience="") | Q(audience__startswith=prefix) if prefix else Q(audience__isnull=False)
-    )
+    """Every change addressed to a whole region within ``prefix`` or around it (bundles for
+    many villages): audiences ``""``, a province, a kabupaten or a kecamatan, never a single
+    village's. What is addressed to one village (an outside buyer's order request, with the
+    buyer's name and phone) goes to it alone, over the link or in a bundle made ``for_node``;
+    a region bundle is copied to many hubs, a USB stick and the Ansible controller."""
+    audience = Q(audience="") | Q(audience__regex=r"^([0-9]{2}|[0-9]{4}|[0-9]{6})$")
     if prefix:
-        audience |= Q(audience__in=[prefix[:n] for n in (2, 4, 6) if n < len(prefix)])
-    return _page(JournalEntry.objects.filter(audience), after=after, max_bytes=max_bytes)
+        audience &= (
+            Q(audience="")
+            | Q(audience__startswith=prefix)
+            | Q(audience__in=[prefix[:n] for n in (2, 4, 6) if n < len(prefix)])
+        )
+    return _page(
+        JournalEntry.objects.filter(audience), after=after, max_bytes=max_bytes, audience=True
+    )
 
 
 def ingest_refs(refs: list[dict]) -> list[dict]:

@@ -43,6 +43,15 @@ class FileAdapter:
         raise NotImplementedError
 
 
+# Who may write each kind of record (register(owner=…)): the upstream alone (a region's
+# categories, an outside buyer's order request), villages alone (a BUMDes, its orders), or either
+# (announcements: a village's own and the province's). Apply refuses the rest.
+OWNER_UPSTREAM = "upstream"
+OWNER_VILLAGE = "village"
+OWNER_EITHER = "either"
+OWNERS = (OWNER_UPSTREAM, OWNER_VILLAGE, OWNER_EITHER)
+
+
 def default_audience(obj) -> str | None:
     """Village-owned records go up only; upstream-owned ones go to the upstream's whole region."""
     if VILLAGE_CODE_RE.match(obj.origin):
@@ -60,6 +69,17 @@ class SyncSpec:
     exclude: tuple[str, ...] = ()
     # lower goes first when blobs compete for the link (0: tiny and urgent)
     blob_priority: int = 5
+    # which role's nodes may be the origin of such a record (one of OWNERS)
+    owner: str = OWNER_EITHER
+
+    def owner_refusal(self, origin: str) -> str | None:
+        """None when a record of ``origin`` may be of this kind, else why not."""
+        from_village = bool(VILLAGE_CODE_RE.match(origin))
+        if self.owner == OWNER_UPSTREAM and from_village:
+            return f"{self.label} is written by the upstream only, not by a village"
+        if self.owner == OWNER_VILLAGE and not from_village:
+            return f"{self.label} is written by villages only, not by the upstream"
+        return None
 
     def wire_fields(self) -> list:
         """Concrete fields that travel: not the sync bookkeeping, not local timestamps."""

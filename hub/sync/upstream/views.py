@@ -97,9 +97,6 @@ def signed_endpoint(view):
             return error(403, "unknown_node", "this key is not enrolled", nonce)
         if node.revoked_at is not None:
             return error(403, "revoked", "this village's key has been revoked", nonce)
-        skew = abs(time.time() - stamp)
-        if skew > settings.SYNC_CLOCK_WINDOW:
-            return error(401, "stale", "request time outside the window; use server_time", nonce)
         body = request.body
         message = request_message(
             method=request.method,
@@ -111,6 +108,10 @@ def signed_endpoint(view):
         )
         if not keys.verify(node.public_key, message, signature):
             return error(401, "bad_signature", "signature does not match", nonce)
+        # only after the signature: a signed "stale" answer (whose server_time the village
+        # adopts) goes to the key's holder alone, never to whoever altered X-Balai-Time
+        if abs(time.time() - stamp) > settings.SYNC_CLOCK_WINDOW:
+            return error(401, "stale", "request time outside the window; use server_time", nonce)
         try:
             SeenNonce.objects.create(node=node_code, nonce=nonce)
         except IntegrityError:

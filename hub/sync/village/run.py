@@ -100,9 +100,15 @@ def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun,
             state.pull_cursor = to
             SyncState.objects.filter(pk=1).update(pull_cursor=to)
         run.records_down += result.applied
-        run.refused += len(result.refused)
+        # a relayed record not addressed to this village is dropped: counted with the refusals
+        run.refused += len(result.refused) + result.dropped
         for refusal in result.refused:
             logger.warning("sync: refused from upstream: %s", refusal)
+        if result.dropped:
+            logger.warning(
+                "sync: dropped %s records from upstream not addressed to this village",
+                result.dropped,
+            )
     return bool(page.get("more"))
 
 

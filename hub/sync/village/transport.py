@@ -112,10 +112,12 @@ class Urllib3Transport(Transport):
         )
 
     def request(self, method, url, *, body, headers, stream=False):
+        # decode_content=False: the signature covers the bytes as sent (a zstd page with
+        # Content-Encoding: zstd); urllib3 must never inflate them on its own
         try:
             return self.pool.request(
                 method, url, body=body, headers=headers, preload_content=not stream,
-                redirect=False,
+                decode_content=False, redirect=False,
             )  # fmt: skip
         except urllib3.exceptions.HTTPError as exc:
             raise TransportError(f"{exc.__class__.__name__}: {exc}") from exc
@@ -135,8 +137,17 @@ def transport_from_settings() -> Transport:
     return _transports[path]
 
 
+class AnswerTooLarge(NotAnAnswer):
+    """An answer over SYNC_ANSWER_MAX_BYTES: refused before it is read whole."""
+
+
 class Upstream:
-    """Signed requests to the pinned upstream, counting bytes each way."""
+    """Signed requests to the pinned upstream, counting bytes each way.
+
+    An answer is streamed into memory up to ``SYNC_ANSWER_MAX_BYTES`` (a bigger one is refused
+    as soon as it says so or goes past it), its signature checked, and only then parsed. The
+    clock offset is learnt from the signed body of a "stale" refusal, never from a header.
+    """
 
     def __init__(
         self,
@@ -176,8 +187,9 @@ class Upstream:
                 headers["Content-Type"] = content_type
             try:
                 response = self.transport.request(
-                    method, self.state.upstream_url + path, body=body or None, headers=headers
-                )
+                    method, self.state.upstream_url + path, body=body or None, headers=headers,
+                    stream=True,
+                )  # fmt: skip
             except TransportError as exc:
                 if attempt == 1:
                     # a kept-alive connection the other end (or a NAT) dropped meanwhile:
@@ -185,13 +197,14 @@ class Upstream:
                     self.transport.reset()
                     continue
                 raise LinkDown(f"link down: {exc}") from exc
-            data = response.data
+            data = self._read_capped(response, sent=len(body))
             self._count(len(body) + 400, len(data) + 300)
             self.verify(response, nonce, data)
             if response.status == 401 and attempt == 1:
                 detail = _json_or_empty(data)
-                if detail.get("error") == "stale":
-                    server_time = int(response.headers.get(signing.HEADER_SERVER_TIME, "0"))
+                server_time = detail.get("server_time")
+                if detail.get("error") == "stale" and type(server_time) is int and server_time > 0:
+                    # from the signed body: X-Balai-Server-Time is outside the signature
                     self.state.clock_offset = server_time - int(time.time())
                     SyncState.objects.filter(pk=1).update(clock_offset=self.state.clock_offset)
                     logger.warning("sync: clock off by %ss; using the upstream's time",
@@ -204,6 +217,35 @@ class Upstream:
                 )
             return Answer(response.status, dict(response.headers), data)
         raise SyncError("unreachable")
+
+    def _read_capped(self, response, *, sent: int) -> bytes:
+        """The answer's body, read in chunks up to ``SYNC_ANSWER_MAX_BYTES``."""
+        cap = settings.SYNC_ANSWER_MAX_BYTES
+        chunks, total, refused = [], 0, None
+        try:
+            declared = response.headers.get("Content-Length")
+            if declared is not None and declared.strip().isdigit() and int(declared) > cap:
+                refused = f"answer of {int(declared)} bytes is over the {cap}-byte limit"
+            while refused is None:
+                try:
+                    chunk = response.read(64 * 1024)
+                except self.transport.cut_errors as exc:
+                    self._count(sent + 400, total + 300)
+                    raise LinkDown(f"link cut while reading the answer: {exc}") from exc
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > cap:
+                    refused = f"answer goes past the {cap}-byte limit"
+                chunks.append(chunk)
+        finally:
+            response.release_conn()
+        if refused:
+            # the rest is never read: drop the connection rather than reuse it mid-answer
+            self.transport.reset()
+            self._count(sent + 400, total + 300)
+            raise AnswerTooLarge(refused)
+        return b"".join(chunks)
 
     def verify(self, response, nonce: str, data: bytes) -> None:
         signature = response.headers.get(signing.HEADER_SIGNATURE, "")

@@ -57,6 +57,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  diterapkan / applied: {summary['applied']}, dilewati / skipped: "
             f"{summary['skipped']}, ditolak / refused: {summary['refused']}"
+            + (
+                f", dibuang, bukan untuk desa ini / dropped, not for this village: "
+                f"{summary['dropped']}"
+                if summary.get("dropped")
+                else ""
+            )
         )
         self.stdout.write(
             f"  berkas baru / new files: {summary['blobs_new']}, sudah ada / already here: "

@@ -31,5 +31,10 @@ class Command(BaseCommand):
                 self.stdout.write("sizes:")
                 for name, size in value.items():
                     self.stdout.write(f"  {name}: {'—' if size is None else size}")
+            elif key == "held_by_sender":
+                for row in value:
+                    self.stdout.write(
+                        f"  held from {row['sender']}: {row['held']} of {overview['held_cap']}"
+                    )
             else:
                 self.stdout.write(f"{key}: {value}")
