@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hub.core.middleware.MediaHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.core.middleware.PublicPageHeadersMiddleware",
     "hub.core.middleware.AnonymousPageCacheMiddleware",
