@@ -82,12 +82,12 @@ def render_nginx() -> str:
 
 def media_block(conf: str) -> str:
     start = conf.index("location /media/ {")
-    depth, end = 0, start
-    for end, char in enumerate(conf[start:], start):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "}" and depth == 0:
-            break
-    return conf[start : end + 1]
+    depth = 0
+    for end in range(start, len(conf)):
+        depth += {"{": 1, "}": -1}.get(conf[end], 0)
+        if conf[end] == "}" and depth == 0:
+            return conf[start : end + 1]
+    raise AssertionError("the /media/ location is not closed")
 
 
 def test_the_nginx_template_serves_media_as_django_does():
