@@ -180,6 +180,18 @@ class FileFieldAdapter(FileAdapter):
     def open(self, obj, field_name):
         return getattr(obj, field_name).open("rb")
 
+    def referring(self, model, field_name, sha):
+        if not self.sha_field:
+            return super().referring(model, field_name, sha)
+        # a record whose file is still on its way refers to it too
+        return model._base_manager.filter(**{self.sha_field: sha})
+
+    def shas(self, model, field_name):
+        if not self.sha_field:
+            return super().shas(model, field_name)
+        found = model._base_manager.values_list(self.sha_field, flat=True)
+        return set(found) - {"", None}
+
     def attach(self, obj, field_name, ref, blob):
         fieldfile = getattr(obj, field_name)
         if ref is None:

@@ -46,6 +46,16 @@ class ImageAdapter(FileAdapter):
     def open(self, obj, field_name):
         return getattr(obj, field_name).file.open("rb")
 
+    def referring(self, model, field_name, sha):
+        return model._base_manager.filter(**{f"{field_name}__sha256": sha})
+
+    def shas(self, model, field_name):
+        # an image not hashed yet gets its SHA-256 when it first goes out (to_wire)
+        found = model._base_manager.filter(**{f"{field_name}__isnull": False}).values_list(
+            f"{field_name}__sha256", flat=True
+        )
+        return set(found) - {""}
+
     def attach(self, obj, field_name, ref, blob):
         if ref is None or blob is None:
             # no image, or not here yet: the page shows none until the blob arrives

@@ -11,6 +11,7 @@ import logging
 from hub.core.roles import is_upstream
 
 from . import blobs
+from .blobs.gc import blobs_collect
 from .core.identity import NodeNotConfigured
 from .upstream.services import nonces_forget
 from .village.run import NotConfigured, sync_run
@@ -34,4 +35,10 @@ def sync_task(trigger: str = "schedule"):
 def sync_housekeeping_task():
     removed = blobs.cleanup_partials()
     nonces = nonces_forget() if is_upstream() else 0
-    return {"partials": removed, "nonces": nonces}
+    collected = blobs_collect()
+    return {
+        "partials": removed,
+        "nonces": nonces,
+        "blobs_collected": collected.blobs,
+        "blob_bytes_collected": collected.bytes,
+    }
