@@ -44,21 +44,38 @@ def may_download(node_code: str, sha: str) -> bool:
     return False
 
 
+def uploadable(node_code: str, shas) -> set[str]:
+    """Of ``shas``, those a record of the village's, applied here, waits for, or a change of
+    its own held here (waiting for another record) declares. A few queries whatever the
+    number of hashes (``blobs/missing`` asks about up to 1000)."""
+    wanted = set(shas)
+    if not wanted:
+        return set()
+    found: set[str] = set()
+    by_model: dict[str, dict] = {}
+    for sha, label, uid in BlobNeed.objects.filter(sha256__in=wanted).values_list(
+        "sha256", "model", "uid"
+    ):
+        by_model.setdefault(label, {}).setdefault(uid, set()).add(sha)
+    for label, needs in by_model.items():
+        spec = spec_for(label)
+        if spec is None:
+            continue
+        own = spec.model._base_manager.filter(pk__in=list(needs), origin=node_code)
+        for pk in own.values_list("pk", flat=True):
+            found |= needs[pk]
+    if wanted - found:
+        for item in HeldChange.objects.filter(sender=node_code).values_list("item", flat=True):
+            refs = item.get("b") if isinstance(item, dict) else None
+            for ref in refs.values() if isinstance(refs, dict) else ():
+                if isinstance(ref, dict) and ref.get("sha256") in wanted:
+                    found.add(ref["sha256"])
+    return found
+
+
 def may_upload(node_code: str, sha: str) -> bool:
-    """A record of the village's, applied here, waits for ``sha``, or a change of its own held
-    here (waiting for another record) declares it."""
-    for need in BlobNeed.objects.filter(sha256=sha):
-        spec = spec_for(need.model)
-        if spec is not None and (
-            spec.model._base_manager.filter(pk=need.uid, origin=node_code).exists()
-        ):
-            return True
-    for spec in all_specs():
-        for name in spec.files:
-            lookup = {f"item__b__{name}__sha256": sha}
-            if HeldChange.objects.filter(sender=node_code, model=spec.label, **lookup).exists():
-                return True
-    return False
+    """The village may send blob ``sha`` (see :func:`uploadable`)."""
+    return sha in uploadable(node_code, [sha])
 
 
 def node_usage(node_code: str) -> int:

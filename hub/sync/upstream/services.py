@@ -108,11 +108,9 @@ def blobs_missing(*, node: Node, shas: list[str]) -> dict[str, int]:
     """Of these, the blobs this upstream lacks and the village may upload, each with the bytes
     already here. A blob no record of the village's waits for is not listed: the village then
     stops offering it, and no one learns from the answer which blobs are stored here."""
-    return {
-        sha: blobs.partial_offset(sha)
-        for sha in dict.fromkeys(shas)
-        if not blobs.has(sha) and access.may_upload(node.code, sha)
-    }
+    absent = [sha for sha in dict.fromkeys(shas) if not blobs.has(sha)]
+    allowed = access.uploadable(node.code, absent)
+    return {sha: blobs.partial_offset(sha) for sha in absent if sha in allowed}
 
 
 def blob_readable(*, node: Node, sha: str) -> None:
