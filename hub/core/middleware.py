@@ -33,6 +33,51 @@ class PublicPageHeadersMiddleware:
         return response
 
 
+# What /media/ may be served as: pictures, sound, video, PDF and subtitles. Media holds files
+# that came from villagers and other hubs; anything else (an HTML page, an SVG, a script a
+# rooted village sent) is served as bytes to download, never as something a browser runs on
+# this origin. ansible/roles/hub_nginx serves the same list when nginx is in front.
+MEDIA_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/mp4",
+        "video/mp4",
+        "video/webm",
+        "video/ogg",
+        "application/pdf",
+        "text/vtt",
+    }
+)
+MEDIA_CSP = "default-src 'none'; sandbox"
+
+
+class MediaHeadersMiddleware:
+    """Under ``MEDIA_URL``: a type from :data:`MEDIA_TYPES` only (else
+    ``application/octet-stream`` as an attachment), ``X-Content-Type-Options: nosniff`` and a
+    sandboxing Content-Security-Policy, whichever view served the file."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(settings.MEDIA_URL):
+            return response
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if response.status_code in (200, 206) and kind not in MEDIA_TYPES:
+            response.headers["Content-Type"] = "application/octet-stream"
+            response.headers["Content-Disposition"] = "attachment"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = MEDIA_CSP
+        return response
+
+
 class AnonymousPageCacheMiddleware:
     """Serves GET pages to visitors without a session from memory.
 

@@ -6,6 +6,7 @@ from typing import IO
 
 from django.core.files.images import ImageFile
 from django.db import transaction
+from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 from wagtail.images import get_image_model
 from wagtail.images.models import AbstractImage
@@ -20,6 +21,30 @@ Focal = tuple[int | None, int | None, int | None, int | None]
 
 class NotAnImage(ValueError):
     """The bytes are no image Pillow can read."""
+
+
+# Pillow's name of a format -> the extension an image of it is stored under. Only the formats
+# the hub accepts (settings.WAGTAILIMAGES_EXTENSIONS); anything else is no image here.
+IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def image_extension(file: IO[bytes]) -> str:
+    """The extension of the format the bytes really are (``gif`` for a GIF whatever its name
+    says), read from the file's header; the file is left at its start.
+
+    Raises :class:`NotAnImage` for bytes that are no image of an accepted format.
+    """
+    file.seek(0)
+    try:
+        with PILImage.open(file) as image:
+            kind = image.format
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise NotAnImage("unrecognised image") from exc
+    finally:
+        file.seek(0)
+    if kind not in IMAGE_EXTENSIONS:
+        raise NotAnImage(f"{kind} images are not accepted")
+    return IMAGE_EXTENSIONS[kind]
 
 
 def image_from_file(

@@ -10,7 +10,8 @@ from wagtail.images import get_image_model
 
 from hub.sync.registry import FileAdapter
 
-from .services import NotAnImage, image_from_file
+from .files import hash_name
+from .services import NotAnImage, image_extension, image_from_file
 
 
 class ImageAdapter(FileAdapter):
@@ -45,6 +46,16 @@ class ImageAdapter(FileAdapter):
     def open(self, obj, field_name):
         return getattr(obj, field_name).file.open("rb")
 
+    def referring(self, model, field_name, sha):
+        return model._base_manager.filter(**{f"{field_name}__sha256": sha})
+
+    def shas(self, model, field_name):
+        # an image not hashed yet gets its SHA-256 when it first goes out (to_wire)
+        found = model._base_manager.filter(**{f"{field_name}__isnull": False}).values_list(
+            f"{field_name}__sha256", flat=True
+        )
+        return set(found) - {""}
+
     def attach(self, obj, field_name, ref, blob):
         if ref is None or blob is None:
             # no image, or not here yet: the page shows none until the blob arrives
@@ -53,13 +64,15 @@ class ImageAdapter(FileAdapter):
         image = get_image_model().objects.filter(sha256=ref["sha256"]).first()
         if image is None:
             meta = ref.get("meta") if isinstance(ref.get("meta"), dict) else {}
-            name = os.path.basename(str(meta.get("name") or ""))
             focal = meta.get("focal") or []
             valid_focal = len(focal) == 4 and all(isinstance(v, int) or v is None for v in focal)
             try:
+                # The sender's name is never a file name here (a GIF named x.html would be
+                # served as a page): the original is named by its hash and real format.
+                name = f"{hash_name(ref['sha256'])}.{image_extension(blob)}"
                 image = image_from_file(
                     file=blob,
-                    title=str(meta.get("title") or ""),
+                    title=str(meta.get("title") or os.path.basename(str(meta.get("name") or ""))),
                     name=name,
                     focal=tuple(focal) if valid_focal else None,
                 )

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hub.core.middleware.MediaHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hub.core.middleware.PublicPageHeadersMiddleware",
     "hub.core.middleware.AnonymousPageCacheMiddleware",
@@ -328,6 +329,10 @@ SYNC_BLOB_MAX_BYTES = env_int("HUB_SYNC_BLOB_BYTES", 2 * 1024 * 1024 * 1024)
 SYNC_BLOB_CHUNK_BYTES = env_int("HUB_SYNC_BLOB_CHUNK_BYTES", 1024 * 1024)
 SYNC_BLOB_PARTIAL_DIR = DATA_DIR / "blobs-partial"
 SYNC_BLOB_PARTIAL_MAX_AGE = env_int("HUB_SYNC_PARTIAL_MAX_AGE", 7 * 24 * 3600)
+# Blob files a village may keep on the upstream (what it uploaded and is still stored), bytes
+SYNC_BLOB_NODE_QUOTA_BYTES = env_int("HUB_SYNC_BLOB_NODE_QUOTA_BYTES", 20 * 1024 * 1024 * 1024)
+# A blob no record refers to is deleted once it is this old (seconds), on both roles
+SYNC_BLOB_GC_GRACE = env_int("HUB_SYNC_BLOB_GC_GRACE", 7 * 24 * 3600)
 # Requests older or newer than this (by the signer's clock) are refused as stale.
 SYNC_CLOCK_WINDOW = env_int("HUB_SYNC_CLOCK_WINDOW", 300)
 SYNC_HTTP_TIMEOUT = env_int("HUB_SYNC_HTTP_TIMEOUT", 60)

@@ -229,3 +229,16 @@ class HeldChange(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.uid} r{self.rev} (waiting for {self.waiting_for})"
+
+
+class BlobReceipt(models.Model):
+    """A blob a village uploaded here (upstream): what its quota counts. Deleted with the blob
+    when the garbage collector takes it."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    node = models.CharField(max_length=10, db_index=True)
+    size = models.BigIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.sha256[:12]} from {self.node}"

@@ -13,6 +13,7 @@ from django.conf import settings
 from hub.core.roles import is_upstream
 
 from . import blobs
+from .blobs.gc import blobs_collect
 from .changes.apply import held_expire
 from .changes.compaction import journal_compact
 from .core.identity import NodeNotConfigured
@@ -40,7 +41,8 @@ def sync_task(trigger: str = "schedule"):
 def sync_housekeeping_task():
     """Daily: what only grows unless deleted (stale partial uploads, seen nonces, old sync runs,
     expired sessions, held changes past their age, superseded journal rows and deletions every
-    reader has read), then the freed space back to the disk. Returns (and logs) the counts."""
+    reader has read, blobs no record refers to), then the freed space back to the disk.
+    Returns (and logs) the counts."""
     report = {
         "partials": blobs.cleanup_partials(),
         "nonces": nonces_forget() if is_upstream() else 0,
@@ -50,6 +52,9 @@ def sync_housekeeping_task():
         # also on a hub that receives no batch for a while (each batch expires them too)
         "held_expired": held_expire(),
     }
+    # after the held changes expired: a blob only they declared is garbage now (past the grace)
+    collected = blobs_collect()
+    report["blobs_collected"], report["blob_bytes_collected"] = collected.blobs, collected.bytes
     report["space"] = space_reclaim(min_bytes=settings.SYNC_VACUUM_MIN_BYTES)
     logger.info("sync: housekeeping %s", report)
     return report

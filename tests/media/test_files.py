@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from PIL import Image
 from wagtail.documents import get_document_model
 
 from hub.media.files import FileFieldAdapter, safe_name
@@ -58,9 +59,9 @@ def test_a_blob_arriving_becomes_the_same_file():
     # when the blob is attached
     FileFieldAdapter().attach(document, "file", ref_for(PDF), io.BytesIO(PDF))
     document.save()
-    # then the field holds the very bytes under the sender's bare name
+    # then the field holds the very bytes, named by their hash and type, not by the sender
     document.refresh_from_db()
-    assert document.file.name.startswith("documents/perdes")
+    assert document.file.name == f"documents/{hashlib.sha256(PDF).hexdigest()}.pdf"
     with document.file.open("rb") as handle:
         assert handle.read() == PDF
 
@@ -121,3 +122,55 @@ def test_the_sender_hashes_a_file_once_and_again_when_it_changes():
     second = adapter.to_wire(document, "file")
     # then the new bytes are hashed
     assert second["sha256"] == hashlib.sha256(PDF + b"% edit\n").hexdigest()
+
+
+def gif_with_script() -> bytes:
+    """A real GIF whose comment block holds a script: a browser sniffing it as HTML runs it."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 200, 10)).save(
+        out, "GIF", comment=b"<html><script>alert(document.cookie)</script></html>"
+    )
+    return out.getvalue()
+
+
+def test_a_gif_named_html_is_stored_as_its_hash_dot_gif():
+    # given a GIF with a <script> comment that the sender names x.html and declares as HTML
+    data = gif_with_script()
+    ref = {**ref_for(data, "x.html"), "meta": {"name": "x.html", "type": "text/html"}}
+    document = get_document_model()(title="Lampiran")
+    # when it arrives
+    FileFieldAdapter().attach(document, "file", ref, io.BytesIO(data))
+    document.save()
+    # then it is stored as <sha>.gif: its bytes decide, never the sender's name
+    sha = hashlib.sha256(data).hexdigest()
+    assert document.file.name == f"documents/{sha}.gif"
+
+
+@pytest.mark.parametrize(
+    ("data", "declared", "extension"),
+    [
+        (b"<html><script>alert(1)</script>", "text/html", "bin"),
+        (b"<svg onload=alert(1)>", "image/svg+xml", "bin"),
+        (b"plain words", "text/plain", "txt"),
+        (PDF + b"% anything\n", "application/octet-stream", "pdf"),
+    ],
+    ids=["html", "svg", "text", "pdf declared as anything"],
+)
+def test_a_file_gets_an_extension_only_from_a_known_type(data, declared, extension):
+    # given a file the sender names page.html and declares as some type
+    ref = {**ref_for(data, "page.html"), "meta": {"name": "page.html", "type": declared}}
+    document = get_document_model()(title="Lampiran")
+    # when it arrives
+    FileFieldAdapter().attach(document, "file", ref, io.BytesIO(data))
+    # then its extension comes from the recognised bytes or a known declared type, else .bin
+    assert document.file.name == f"documents/{hashlib.sha256(data).hexdigest()}.{extension}"
+
+
+def test_a_bad_hash_in_a_reference_is_refused():
+    # given a reference whose "hash" would be a path
+    ref = {"sha256": "../../x", "size": len(PDF), "meta": {"name": "perdes.pdf"}}
+    document = get_document_model()(title="Perdes")
+    # when / then it is refused and nothing is stored
+    with pytest.raises(ValueError, match="SHA-256"):
+        FileFieldAdapter().attach(document, "file", ref, io.BytesIO(PDF))
+    assert not document.file

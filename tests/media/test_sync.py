@@ -5,6 +5,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from PIL import Image
 from wagtail.images import get_image_model
 
 from hub.media.sync import ImageAdapter
@@ -61,4 +62,34 @@ def test_a_blob_that_is_no_image_is_refused():
     ref = {"sha256": "1" * 64, "meta": {"name": "x.png", "focal": ["a", 1, 2, 3]}}
     with pytest.raises(ValueError, match="not an image"):
         ImageAdapter().attach(record, "image", ref, io.BytesIO(b"not an image"))
+    assert not get_image_model().objects.exists()
+
+
+def test_a_gif_with_a_script_named_x_html_becomes_sha_dot_gif():
+    # given a GIF whose comment holds a <script>, which the sender names x.html
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 200, 10)).save(
+        out, "GIF", comment=b"<html><script>alert(document.cookie)</script></html>"
+    )
+    data = out.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    ref = {"sha256": sha, "meta": {"title": "", "name": "x.html", "focal": []}}
+    record = SimpleNamespace(image=None)
+    # when the blob is attached
+    ImageAdapter().attach(record, "image", ref, io.BytesIO(data))
+    # then the original is stored under its hash and its real format, never the sender's name
+    assert record.image.file.name == f"original_images/{sha}.gif"
+    assert record.image.title == "x.html"
+
+
+def test_an_image_of_a_format_the_hub_does_not_take_is_refused():
+    # given a real BMP image
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "BMP")
+    data = out.getvalue()
+    ref = {"sha256": hashlib.sha256(data).hexdigest(), "meta": {"name": "a.png"}}
+    record = SimpleNamespace(image=None)
+    # when / then it is refused and no image is made
+    with pytest.raises(ValueError, match="not an image"):
+        ImageAdapter().attach(record, "image", ref, io.BytesIO(data))
     assert not get_image_model().objects.exists()

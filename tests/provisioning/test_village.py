@@ -102,6 +102,10 @@ def test_media_are_served_by_nginx_and_documents_are_not(village_target):
     assert (status, body) == (200, b"foto\n")
     assert "max-age" in headers.get("Cache-Control", "")
     assert docs_status == 404
+    # and a type outside pictures/sound/video/PDF/VTT is bytes, never sniffed, sandboxed
+    assert headers.get("Content-Type") == "application/octet-stream"
+    assert headers.get("X-Content-Type-Options") == "nosniff"
+    assert headers.get("Content-Security-Policy") == "default-src 'none'; sandbox"
 
 
 def test_secrets_are_private(village_target):

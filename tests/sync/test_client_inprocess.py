@@ -112,14 +112,16 @@ def test_blob_goes_up_after_its_record(upstream, transport):
     # when the village syncs
     run = sync_run(trigger="test", force=True, transport=transport)
 
-    # then the upstream got the file and attached it to the record
+    # then the upstream got the file and attached it to the record, named by its hash
     assert run.outcome == SyncRun.Outcome.OK, run.error
     assert run.blobs_up == 1
+    content = photo.file.open("rb").read()
     with upstream.active():
         there = Announcement.objects.select_related("image").get(pk=made.pk)
         assert there.image is not None
         assert there.image.sha256 == photo.sha256
-        assert there.image.file.read() == photo.file.open("rb").read()
+        assert there.image.file.name == f"original_images/{photo.sha256}.png"
+        assert there.image.file.read() == content
     assert any(method == "PUT" for method, _path, _status in transport.requests)
 
 

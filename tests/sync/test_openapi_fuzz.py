@@ -42,10 +42,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from hub.media.services import image_from_bytes
 from hub.site.models import Announcement
 from hub.sync import blobs
 from hub.sync import urls as sync_urls
 from hub.sync.changes.apply import changes_apply
+from hub.sync.models import BlobNeed
 from hub.sync.registry import all_specs
 from hub.sync.upstream import enrollment
 from hub.sync.wire import codec as wire
@@ -295,7 +297,15 @@ def _seed_records() -> None:
     ]
     result = changes_apply(items, sender=VILLAGE, me=UPSTREAM_CODE, sender_is_upstream=False)
     assert result.applied == 1, result.refused
-    Announcement.objects.create(id=UPSTREAM_RECORD, title="Dari provinsi")
+    # the village may read IMAGE_BLOB (a record addressed to it shows it) and upload the blobs
+    # its record waits for, so ranges and uploads get past the access check
+    photo = image_from_bytes(data=IMAGE_BLOB, title="Foto", name="foto.png")
+    assert photo.sha256 == IMAGE_SHA
+    Announcement.objects.create(id=UPSTREAM_RECORD, title="Dari provinsi", image=photo)
+    for field_name, sha in zip(("a", "b", "c"), (PARTIAL_SHA, SMALL_SHA, EMPTY_SHA), strict=True):
+        BlobNeed.objects.create(
+            sha256=sha, model="site.announcement", uid=KNOWN_RECORD, field=field_name
+        )
 
 
 # Requests -------------------------------------------------------------------------------------

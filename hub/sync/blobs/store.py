@@ -163,6 +163,31 @@ class BlobStore:
     def _local_path(self, name: str) -> str | None:
         return self.storage.path(name) if self.is_local else None
 
+    def iter_blobs(self):
+        """``(sha, size, mtime)`` of every stored blob (mtime: seconds since the epoch, when it
+        was stored). Files in the store that are no blob (a copy being renamed) are skipped."""
+        storage = self.storage
+        try:
+            first_level, _files = storage.listdir("")
+        except FileNotFoundError:
+            return
+        for first in sorted(first_level):
+            for second in sorted(storage.listdir(first)[0]):
+                for name in sorted(storage.listdir(f"{first}/{second}")[1]):
+                    if not _SHA256_RE.fullmatch(name) or name[:2] + name[2:4] != first + second:
+                        continue
+                    path = f"{first}/{second}/{name}"
+                    try:
+                        size = storage.size(path)
+                        mtime = storage.get_modified_time(path).timestamp()
+                    except FileNotFoundError:
+                        continue  # deleted meanwhile
+                    yield name, size, mtime
+
+    def delete(self, sha: str) -> None:
+        """Remove a stored blob (nothing when it is not there)."""
+        self.storage.delete(blob_name(sha))
+
     # Writing whole blobs.
 
     def put_stream(

@@ -42,6 +42,24 @@ class FileAdapter:
         verified file, or None while it has not arrived yet (set a placeholder or nothing)."""
         raise NotImplementedError
 
+    def referring(self, model: type[models.Model], field_name: str, sha: str) -> models.QuerySet:
+        """The records of ``model`` whose field refers to blob ``sha`` (who may fetch a blob
+        and whether one may be deleted depend on them). This default reads every record's
+        :meth:`to_wire`; an adapter that keeps the hash in a column overrides it with a query.
+        """
+        pks = [obj.pk for obj in model._base_manager.all() if self._sha_of(obj, field_name) == sha]
+        return model._base_manager.filter(pk__in=pks)
+
+    def shas(self, model: type[models.Model], field_name: str) -> set[str]:
+        """The SHA-256 of every blob the field refers to across ``model``'s records (default:
+        every record's :meth:`to_wire`; override with a query)."""
+        found = {self._sha_of(obj, field_name) for obj in model._base_manager.all()}
+        return found - {None}
+
+    def _sha_of(self, obj, field_name: str) -> str | None:
+        ref = self.to_wire(obj, field_name)
+        return ref.get("sha256") if ref else None
+
 
 # Who may write each kind of record (register(owner=…)): the upstream alone (a region's
 # categories, an outside buyer's order request), villages alone (a BUMDes, its orders), or either

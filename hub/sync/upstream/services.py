@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import blobs
+from ..blobs import access
 from ..changes.apply import blob_arrived, changes_apply
 from ..changes.feed import feed_page, ingest_refs
 from ..core.identity import require_node_code
@@ -110,9 +111,27 @@ def feed_answer(*, node: Node, after: int) -> bytes:
     return _feed_payload(node=node, after=after, header={"node": node.code})
 
 
-def blobs_missing(shas: list[str]) -> dict[str, int]:
-    """Of these, the blobs this node lacks, each with the bytes it already holds."""
-    return {sha: blobs.partial_offset(sha) for sha in dict.fromkeys(shas) if not blobs.has(sha)}
+class BlobRefused(Exception):
+    """A blob the village may not move: ``code`` and ``detail`` go into the 403 answer."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+def blobs_missing(*, node: Node, shas: list[str]) -> dict[str, int]:
+    """Of these, the blobs this upstream lacks and the village may upload, each with the bytes
+    already here. A blob no record of the village's waits for is not listed: the village then
+    stops offering it, and no one learns from the answer which blobs are stored here."""
+    absent = [sha for sha in dict.fromkeys(shas) if not blobs.has(sha)]
+    allowed = access.uploadable(node.code, absent)
+    return {sha: blobs.partial_offset(sha) for sha in absent if sha in allowed}
+
+
+def blob_readable(*, node: Node, sha: str) -> None:
+    """BlobRefused unless a record visible to the village refers to ``sha``."""
+    if not access.may_download(node.code, sha):
+        raise BlobRefused("blob_not_visible", "no record visible to this village refers to it")
 
 
 def blob_upload_chunk(*, node: Node, sha: str, offset: int, total: int, data: bytes) -> dict:
@@ -120,6 +139,12 @@ def blob_upload_chunk(*, node: Node, sha: str, offset: int, total: int, data: by
         return {"offset": total, "complete": True}
     if total < 0 or total > settings.SYNC_BLOB_MAX_BYTES:
         raise WireError("size out of range")
+    if not access.may_upload(node.code, sha):
+        raise BlobRefused("blob_not_referenced", "no record of this village here refers to it")
+    try:
+        access.check_quota(node.code, total)
+    except access.BlobQuotaExceeded as exc:
+        raise BlobRefused("blob_quota", str(exc)) from exc
     current = blobs.partial_offset(sha)
     if offset != current:
         return {"error": "offset", "offset": current, "complete": False}
@@ -133,6 +158,7 @@ def blob_upload_chunk(*, node: Node, sha: str, offset: int, total: int, data: by
     except blobs.HashMismatch:
         logger.warning("sync: blob %s from %s did not match its hash", sha, node.code)
         return {"error": "hash", "offset": 0, "complete": False}
+    access.receipt_record(node.code, sha, total)
     blob_arrived(sha)
     return {"offset": total, "complete": True}
 

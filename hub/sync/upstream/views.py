@@ -165,22 +165,26 @@ def blobs_missing(request):
     if not isinstance(wanted, list) or len(wanted) > 1000:
         return error(400, "bad_request", "sha256: a list of at most 1000 hashes")
     shas = [blobs.validate_sha256(str(sha)) for sha in wanted]
-    return JsonResponse({"missing": services.blobs_missing(shas)})
+    return JsonResponse({"missing": services.blobs_missing(node=request.sync_node, shas=shas)})
 
 
 @signed_endpoint
 @require_http_methods(["GET", "HEAD", "PUT"])
 def blob(request, sha256):
     sha = blobs.validate_sha256(sha256)
-    if request.method in ("GET", "HEAD"):
-        return blob_response(request, sha)
     try:
-        offset = int(request.GET["offset"])
-        total = int(request.GET["size"])
-    except (KeyError, ValueError):
-        return error(400, "bad_request", "offset and size are required whole numbers")
-    result = services.blob_upload_chunk(
-        node=request.sync_node, sha=sha, offset=offset, total=total, data=request.body
-    )
+        if request.method in ("GET", "HEAD"):
+            services.blob_readable(node=request.sync_node, sha=sha)
+            return blob_response(request, sha)
+        try:
+            offset = int(request.GET["offset"])
+            total = int(request.GET["size"])
+        except (KeyError, ValueError):
+            return error(400, "bad_request", "offset and size are required whole numbers")
+        result = services.blob_upload_chunk(
+            node=request.sync_node, sha=sha, offset=offset, total=total, data=request.body
+        )
+    except services.BlobRefused as exc:
+        return error(403, exc.code, exc.detail)
     status = 409 if result.get("error") else 200
     return JsonResponse(result, status=status)

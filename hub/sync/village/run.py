@@ -180,6 +180,7 @@ def upload_blobs(up: Upstream, run: SyncRun) -> int:
             waiting += 1
             continue
         restarts = 0
+        unwanted = False
         with blobs.open_blob(item.sha256) as handle:
             handle.seek(offset)
             while offset < size:
@@ -190,6 +191,16 @@ def upload_blobs(up: Upstream, run: SyncRun) -> int:
                         "PUT", path, chunk, content_type="application/octet-stream"
                     ).json()
                 except UpstreamRefused as exc:
+                    if exc.code == "blob_not_referenced":
+                        # no record of ours there waits for it (refused, or replaced since)
+                        logger.warning("sync: upstream wants no blob %s", item.sha256[:12])
+                        unwanted = True
+                        break
+                    if exc.code == "blob_quota":
+                        # our share of the upstream's disk is full: the rest waits, visibly
+                        logger.warning("sync: %s", exc)
+                        run.error = str(exc)[:1000]
+                        return waiting + len(pending) - pending.index(item)
                     if exc.status != 409:
                         raise
                     restarts += 1
@@ -205,7 +216,7 @@ def upload_blobs(up: Upstream, run: SyncRun) -> int:
                 if result.get("complete"):
                     break
         item.delete()
-        run.blobs_up += 1
+        run.blobs_up += 0 if unwanted else 1
     return waiting
 
 
