@@ -333,6 +333,14 @@ SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
 SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)
 SYNC_BULK_WINDOW = os.environ.get("HUB_SYNC_BULK_WINDOW", "")  # "22-05" (local hours), empty: any
 SYNC_BACKOFF_MAX = env_int("HUB_SYNC_BACKOFF_MAX", 3600)
+# Push batches shrink to this after cuts (raw NDJSON; zstd makes ~1/4-1/7 of it), and a run
+# gives up after this many cut requests in a row without an acknowledged batch.
+SYNC_BATCH_MIN_BYTES = env_int("HUB_SYNC_BATCH_MIN_BYTES", 8 * 1024)
+SYNC_PUSH_CUTS_MAX = env_int("HUB_SYNC_PUSH_CUTS_MAX", 6)
+# While backing off, a TCP connect to the upstream every SYNC_PROBE_INTERVAL seconds (rounded up
+# to the cluster's 30 s scheduler tick); one that connects starts a sync at once.
+SYNC_PROBE_INTERVAL = env_int("HUB_SYNC_PROBE_INTERVAL", 30)
+SYNC_PROBE_TIMEOUT = env_int("HUB_SYNC_PROBE_TIMEOUT", 5)
 
 # Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)
