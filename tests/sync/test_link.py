@@ -418,6 +418,20 @@ def test_a_probe_of_a_dead_link_arms_the_next_one(upstream, village):
     assert schedule.next_run == state.last_probe_at + timezone.timedelta(seconds=step)
 
 
+def test_probing_goes_on_past_the_backoff_until_a_run_succeeds(upstream, village):
+    # given a village whose backoff is over but whose last run failed (the regular schedule
+    # comes only every SYNC_INTERVAL)
+    pin_to(closed_port(), upstream)
+    backing_off(next_attempt_at=timezone.now() - timezone.timedelta(seconds=5))
+
+    # when the probe task comes
+    outcome = probe.probe_then_sync()
+
+    # then it probed
+    assert outcome == "down"
+    assert SyncState.load().probes == 1
+
+
 def test_no_probe_while_not_backing_off(upstream, village):
     # given a village whose last run succeeded
     pin_to(closed_port(), upstream)

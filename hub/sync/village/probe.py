@@ -159,12 +159,11 @@ def _probe_record(state: SyncState, cost: int) -> None:
 
 
 def probe_due(state: SyncState, now=None) -> bool:
-    """Backing off (a failed run, the next attempt still ahead) and no probe too recently."""
+    """The last run failed, and no probe too recently. (Past the backoff's next attempt too:
+    the regular schedule comes only every ``SYNC_INTERVAL``.)"""
     now = now or timezone.now()
     if not state.upstream_url or not state.failures:
         return False
-    if not state.next_attempt_at or state.next_attempt_at <= now:
-        return False  # the schedule's next run is due anyway
     spacing = max(1, settings.SYNC_PROBE_INTERVAL - SCHEDULER_SLACK)
     return not state.last_probe_at or (now - state.last_probe_at).total_seconds() >= spacing
 
