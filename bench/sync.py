@@ -18,7 +18,10 @@ Order of work:
 5. 20 enrolled villages push idle syncs at the upstream (directly, no link) for 20 s;
 6. 10,000 records made in the village, the reference (the same records as zstd NDJSON) made
    in the village agent, then one sync through the link at 2 Mbit/s and 600 ms round trip.
-   Last, because a push that fails leaves the upstream busy with its batch for a while.
+   Late, because a push that fails leaves the upstream busy with its batch for a while;
+7. 5,000 announcements of realistic size (three paragraphs) made in the village, then synced
+   (runs until one succeeds) through a link that cuts every connection after a random 20-60 KB;
+   the bytes that crossed against the same records as zstd NDJSON, and whether they converged.
 
 What each figure means and the results of a full run are in docs/benchmarks.md.
 """
@@ -344,6 +347,114 @@ def bench_push(
         f"≤ {TARGET_PUSH_TIME_FACTOR * (bodies / rate + PUSH_ROUND_TRIPS * rtt):.2f} s "
         "(1.5 × (bytes ÷ rate + 3 RTT))",
         False,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 7. A push through a link cut every 20-60 KB
+
+CUT_PREFIX = "catatan putus"
+CUT_LOW, CUT_HIGH = 20_000, 60_000
+TARGET_CUT_RATIO = 2.0
+CUT_WORDS = (
+    "warga desa kerja bakti balai musyawarah panen padi jagung sawah irigasi posyandu imunisasi "
+    "balita jadwal pasar bumdes pupuk bantuan jalan jembatan gotong royong sekolah guru listrik "
+    "air bersih sumur puskesmas bidan kader rapat kepala dusun anggaran dana desa laporan"
+)
+
+CUT_CREATE_CODE = """
+import random
+from django.utils import timezone
+from hub.site.models import Announcement
+
+words = {words!r}.split()
+rng = random.Random(5)
+
+def sentence():
+    return " ".join(rng.choice(words) for _ in range(rng.randint(8, 16))).capitalize() + "."
+
+for i in range({n}):
+    body = "".join("<p>" + " ".join(sentence() for _ in range(3)) + "</p>" for _ in range(3))
+    Announcement.objects.create(
+        title=f"{prefix} {{i}} {{sentence()[:60]}}", body=body, publish_at=timezone.now()
+    )
+result = {n}
+"""
+
+CUT_REFERENCE_CODE = """
+from hub.site.models import Announcement
+from hub.sync.registry import spec_for
+from hub.sync.wire.codec import compress, dumps, record_to_wire
+
+spec = spec_for("site.announcement")
+records = Announcement.objects.filter(title__startswith={prefix!r}).order_by("pk")
+raw = b"\\n".join(dumps(record_to_wire(obj, spec)) for obj in records)
+result = {{"records": len(records), "ndjson": len(raw), "zstd": len(compress(raw))}}
+"""
+
+CUT_RUNS_CODE = """
+from hub.sync.models import SyncRun, SyncState
+runs = list(SyncRun.objects.filter(started_at__gte={since!r}).values(
+    "trigger", "outcome", "bytes_up", "bytes_down", "records_up", "cuts"))
+result = {{"runs": runs, "batch_bytes": SyncState.load().push_batch_bytes}}
+"""
+
+
+def bench_cut_push(results: Results, v, u, link: LinkSim, upstream, n: int) -> None:
+    say(f"cut push: making {n:,} announcements of three paragraphs in the village")
+    v("exec", code=CUT_CREATE_CODE.format(words=CUT_WORDS, n=n, prefix=CUT_PREFIX), timeout=1800)
+    reference = exec_result(v, CUT_REFERENCE_CODE.format(prefix=CUT_PREFIX + " "))
+    if reference["records"] != n:
+        raise BenchError(f"the village holds {reference['records']} cut-push records, not {n}")
+    say(f"cut push: NDJSON {kb(reference['ndjson'])}, zstd {kb(reference['zstd'])}")
+    since = datetime.now(UTC).isoformat()
+    link.configure(cut_after_bytes=CUT_LOW, cut_after_bytes_max=CUT_HIGH, cut_every=True)
+    try:
+        with measured(link, upstream) as m:
+            answer = v("sync", attempts=60, timeout=1800)
+    finally:
+        link.configure(cut_after_bytes=None, cut_after_bytes_max=None, cut_every=False)
+    runs = exec_result(v, CUT_RUNS_CODE.format(since=since))
+    count_code = (
+        "from hub.site.models import Announcement\n"
+        f"result = Announcement.objects.filter(title__startswith={CUT_PREFIX + ' '!r}).count()"
+    )
+    arrived = exec_result(u, count_code)
+    same = v("dump", origin=VILLAGE_CODES[0]) == u("dump", origin=VILLAGE_CODES[0])
+    wire = m["bytes_up"] + m["bytes_down"]
+    ratio = wire / reference["zstd"]
+    counted = sum(r["bytes_up"] + r["bytes_down"] for r in runs["runs"])
+    results.data["cut_push"] = {
+        "records": n,
+        "reference": reference,
+        "link": {k: m[k] for k in ("connections", "bytes_up", "bytes_down", "cuts")},
+        "requests": len(m["requests"]),
+        "seconds": round(m["seconds"], 1),
+        "runs": runs["runs"],
+        "counted_by_runs": counted,
+        "batch_bytes_after": runs["batch_bytes"],
+        "arrived": arrived,
+        "converged": same,
+    }
+    say(
+        f"cut push: {'ok' if answer['ok'] else 'FAILED'} after {len(runs['runs'])} runs, "
+        f"{m['seconds']:.0f} s, {m['cuts']} cuts, {m['connections']} connections, "
+        f"{len(m['requests'])} requests; the upstream holds {arrived:,}"
+    )
+    results.add(
+        f"{n:,} records through a link cut every {CUT_LOW // 1000}-{CUT_HIGH // 1000} KB: "
+        "converged, nothing lost or doubled",
+        f"{arrived:,} on the upstream, copies {'identical' if same else 'DIFFER'}, "
+        f"{len(runs['runs'])} runs, {m['cuts']} cuts, {m['seconds']:.0f} s",
+        f"{n:,}, identical",
+        answer["ok"] and arrived == n and same,
+    )
+    results.add(
+        f"{n:,} records through a link cut every {CUT_LOW // 1000}-{CUT_HIGH // 1000} KB: "
+        "bytes on the wire (up + down, cut attempts included)",
+        f"{kb(wire)} = {ratio:.2f} × {kb(reference['zstd'])} (the runs counted {kb(counted)})",
+        f"≤ {TARGET_CUT_RATIO} × zstd NDJSON",
+        answer["ok"] and ratio <= TARGET_CUT_RATIO,
     )
 
 
@@ -757,6 +868,14 @@ def main(argv: list[str]) -> int:
         prog="scripts/bench sync", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--records", type=int, default=10_000, help="records pushed (10000)")
+    parser.add_argument(
+        "--cut-records", type=int, default=5_000, help="records pushed through cuts (5000)"
+    )
+    parser.add_argument(
+        "--only",
+        default="idle,blob,queries,load,push,cut",
+        help="comma-separated parts to run (idle,blob,queries,load,push,cut: all)",
+    )
     parser.add_argument("--blob-side", type=int, default=2600, help="noise PNG side, px (2600)")
     parser.add_argument(
         "--blob-kbps", type=float, default=40_000, help="link rate for the blob, kbit/s (40000)"
@@ -809,19 +928,29 @@ def main(argv: list[str]) -> int:
                 "next_run=timezone.now() + timezone.timedelta(days=1))",
             )
 
-            bench_idle(results, v, link, upstream)
-            bench_blob(results, v, u, link, upstream, village, args.blob_side, args.blob_kbps)
+            parts = set(args.only.split(","))
+            if "idle" in parts:
+                bench_idle(results, v, link, upstream)
+            if "blob" in parts:
+                bench_blob(results, v, u, link, upstream, village, args.blob_side, args.blob_kbps)
 
-            fakes = fake_villages(base, args.load_villages)
-            exec_result(u, ENROLL_CODE.format(villages=[(f.code, f.public_key) for f in fakes]))
-            prepared = exec_result(u, CURSOR_CODE)
-            body = bytes.fromhex(prepared["body"])
-            results.data["idle_push_body_bytes"] = len(body)
-            bench_queries(results, u, fakes[0], body)
-            bench_load(results, upstream, fakes, body, args.load_seconds)
+            if parts & {"queries", "load"}:
+                fakes = fake_villages(base, args.load_villages)
+                villages = [(f.code, f.public_key) for f in fakes]
+                exec_result(u, ENROLL_CODE.format(villages=villages))
+                prepared = exec_result(u, CURSOR_CODE)
+                body = bytes.fromhex(prepared["body"])
+                results.data["idle_push_body_bytes"] = len(body)
+                if "queries" in parts:
+                    bench_queries(results, u, fakes[0], body)
+                if "load" in parts:
+                    bench_load(results, upstream, fakes, body, args.load_seconds)
 
-            # last: a push that times out leaves the upstream applying its batch for a while
-            bench_push(results, v, u, link, upstream, args.records, args.settle_seconds)
+            # late: a push that times out leaves the upstream applying its batch for a while
+            if "push" in parts:
+                bench_push(results, v, u, link, upstream, args.records, args.settle_seconds)
+            if "cut" in parts:
+                bench_cut_push(results, v, u, link, upstream, args.cut_records)
             others = exec_result(
                 v,
                 "from hub.sync.models import SyncRun\nresult = list(SyncRun.objects"

@@ -358,6 +358,14 @@ SYNC_HELD_MAX_AGE = env_int("HUB_SYNC_HELD_MAX_AGE", 30 * 24 * 3600)
 # The largest answer the village reads from its upstream (a page is compressed, so far less
 # than SYNC_PAGE_MAX_BYTES); a bigger one is refused before it is read whole.
 SYNC_ANSWER_MAX_BYTES = env_int("HUB_SYNC_ANSWER_BYTES", 8 * 1024 * 1024)
+# Push batches shrink to this after cuts (raw NDJSON; zstd makes ~1/4-1/7 of it), and a run
+# gives up after this many cut requests in a row without an acknowledged batch.
+SYNC_BATCH_MIN_BYTES = env_int("HUB_SYNC_BATCH_MIN_BYTES", 8 * 1024)
+SYNC_PUSH_CUTS_MAX = env_int("HUB_SYNC_PUSH_CUTS_MAX", 6)
+# While backing off, a TCP connect to the upstream every SYNC_PROBE_INTERVAL seconds (rounded up
+# to the cluster's 30 s scheduler tick); one that connects starts a sync at once.
+SYNC_PROBE_INTERVAL = env_int("HUB_SYNC_PROBE_INTERVAL", 30)
+SYNC_PROBE_TIMEOUT = env_int("HUB_SYNC_PROBE_TIMEOUT", 5)
 
 # Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)

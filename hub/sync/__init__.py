@@ -16,7 +16,7 @@ import (not even one inside a function) closes a cycle (``tests/sync/test_bounda
 3. ``blobs/``: the content-addressed store, Range serving, counting streams;
 4. ``changes/``: journal to pages (feed), pages from another node applied (apply);
 5. ``bundles/``: the signed file (container) and export/import through ``changes`` (exchange);
-6. ``village/`` (the client: transport, run, budget, scheduling, pinning) and ``upstream/``
+6. ``village/`` (the client: transport, run, budget, scheduling, pinning, probe) and ``upstream/``
    (the ``/sync/v1/`` views, their services, enrollment), which never import each other;
 7. ``admin/``: the admin's sync page;
 8. the Django app's own modules: ``apps``, ``checks``, ``signal_handlers``, ``tasks`` (its

@@ -1,5 +1,5 @@
 """System checks for what breaks sync on a hub: no node key, a key others can read, no upstream
-pinned, a synced model nobody registered."""
+pinned, a synced model nobody registered, a link probe that would eat the quota."""
 
 from django.apps import apps
 from django.conf import settings
@@ -11,7 +11,10 @@ from hub.core.roles import is_upstream
 from .models import SyncState
 from .records import SyncedRecord
 from .registry import spec_for
+from .village.probe import probe_day_bytes
 from .wire import keys
+
+PROBE_DAY_LIMIT = 1_000_000
 
 
 @register(Tags.models)
@@ -65,3 +68,21 @@ def check_upstream_pinned(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register("balai_deploy", deploy=True)
+def check_probe_cost(app_configs, **kwargs):
+    """Probing a dead link all day must stay cheap on a metered satellite quota."""
+    if is_upstream():
+        return []
+    day = probe_day_bytes()
+    if day <= PROBE_DAY_LIMIT:
+        return []
+    return [
+        Warning(
+            f"probing a dead link every {settings.SYNC_PROBE_INTERVAL} s can cost "
+            f"{day / 1e6:.1f} MB a day",
+            hint="set HUB_SYNC_PROBE_INTERVAL between 30 and 60 (seconds)",
+            id="balai.sync.W010",
+        )
+    ]

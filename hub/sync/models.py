@@ -116,6 +116,14 @@ class SyncState(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # raw bytes of the next push batch: shrinks after a cut, grows after acknowledged batches
+    # (0: SYNC_BATCH_MAX_BYTES); kept across runs, so a link that cuts keeps its small batches
+    push_batch_bytes = models.PositiveIntegerField(default=0)
+    # link probes while backing off: the last one, and this month's count and bytes ("YYYY-MM")
+    last_probe_at = models.DateTimeField(null=True, blank=True)
+    probe_month = models.CharField(max_length=7, blank=True)
+    probes = models.PositiveIntegerField(default=0)
+    probe_bytes = models.BigIntegerField(default=0)
 
     def __str__(self):
         return self.upstream_url or "—"
@@ -147,6 +155,8 @@ class SyncRun(models.Model):
     blobs_down = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # requests the link cut in this run (their bytes are in bytes_up / bytes_down)
+    cuts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]

@@ -19,8 +19,11 @@ from .changes.compaction import journal_compact
 from .core.identity import NodeNotConfigured
 from .core.pruning import sessions_prune, sync_runs_prune
 from .core.space import space_reclaim
+from .models import SyncState
 from .upstream.services import nonces_forget
+from .village.probe import probe_then_sync
 from .village.run import NotConfigured, sync_run
+from .village.scheduling import probe_arm_after
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +38,21 @@ def sync_task(trigger: str = "schedule"):
     except (NotConfigured, NodeNotConfigured) as exc:
         logger.info("sync: not configured yet: %s", exc)
         return None
+    if run is None:
+        # backing off (or another run holds the lock): make sure the link is being probed
+        probe_arm_after(SyncState.load())
     return run.outcome if run else "skipped"
+
+
+def sync_probe_task():
+    """While backing off: probe the link, sync as soon as it answers (re-arms itself)."""
+    if is_upstream():
+        return None
+    try:
+        return probe_then_sync()
+    except (NotConfigured, NodeNotConfigured) as exc:
+        logger.info("sync: not configured yet: %s", exc)
+        return None
 
 
 def sync_housekeeping_task():

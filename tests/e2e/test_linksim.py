@@ -203,6 +203,23 @@ def test_cut_every_cuts_each_connection(target):
     assert stats["cuts"] == 3
 
 
+def test_cut_every_with_a_maximum_cuts_each_connection_at_its_own_point(target):
+    # given a link that drops each connection somewhere between 5,000 and 20,000 bytes
+    with LinkSim(target.server_address[1], seed=7) as link:
+        link.configure(cut_after_bytes=5_000, cut_after_bytes_max=20_000, cut_every=True)
+        # when
+        received = []
+        for _ in range(6):
+            with connect(link) as sock:
+                sock.sendall(b"SEND 50000\n")
+                received.append(len(recv_until_closed(sock)[0]))
+        stats = link.wait_idle()
+    # then every connection was cut inside the range, not all at the same point
+    assert all(5_000 - 12 <= size <= 20_000 for size in received), received
+    assert len(set(received)) > 1, received
+    assert stats["cuts"] == 6
+
+
 def test_cut_probability_one_cuts_at_the_first_chunk(target):
     # given
     with LinkSim(target.server_address[1], cut_probability=1, seed=7) as link:

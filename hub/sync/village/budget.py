@@ -5,15 +5,22 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..models import SyncRun
+from ..models import SyncRun, SyncState
 
 
 def month_bytes() -> int:
-    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """This month's traffic: every run's bytes (cut attempts included) and the link probes'."""
+    now = timezone.localtime()
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     total = SyncRun.objects.filter(started_at__gte=start).aggregate(
         up=Sum("bytes_up"), down=Sum("bytes_down")
     )
-    return (total["up"] or 0) + (total["down"] or 0)
+    probes = (
+        SyncState.objects.filter(pk=1, probe_month=f"{now:%Y-%m}")
+        .values_list("probe_bytes", flat=True)
+        .first()
+    )
+    return (total["up"] or 0) + (total["down"] or 0) + (probes or 0)
 
 
 def in_bulk_window(now=None) -> bool:

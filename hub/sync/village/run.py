@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import random
 import shutil
 import time
@@ -29,7 +30,11 @@ from ..models import BlobNeed, BlobUpload, SyncRun, SyncState
 from ..wire import keys
 from ..wire.codec import WireError, decode_page, encode_page
 from .budget import blob_allowed
+from .scheduling import probe_arm_after
 from .transport import (
+    HEADER_BYTES_DOWN,
+    HEADER_BYTES_UP,
+    LinkCut,
     NotAnAnswer,
     NotConfigured,
     SyncError,
@@ -112,22 +117,79 @@ def _apply_page(state: SyncState, header: dict, items: list[dict], run: SyncRun,
     return bool(page.get("more"))
 
 
+def batch_bytes(state: SyncState) -> int:
+    """The raw size of the next push batch: what the link has carried lately."""
+    top = settings.SYNC_BATCH_MAX_BYTES
+    return max(min(state.push_batch_bytes or top, top), min(settings.SYNC_BATCH_MIN_BYTES, top))
+
+
+def _batch_bytes_set(state: SyncState, size: int) -> None:
+    size = max(min(size, settings.SYNC_BATCH_MAX_BYTES), settings.SYNC_BATCH_MIN_BYTES)
+    if size != state.push_batch_bytes:
+        state.push_batch_bytes = size
+        SyncState.objects.filter(pk=1).update(push_batch_bytes=size)
+
+
+def batch_bytes_after_cut(*, carried: int, sent: int, raw: int) -> int:
+    """The raw size of the batch to send after a cut.
+
+    ``carried``: the bytes the cut connection had moved before (requests and answers), ``sent``:
+    the cut request's bytes, ``raw``: its batch's raw NDJSON. A request of ``S`` bytes on a
+    connection that carries ``C`` before it drops costs ``C / S`` times the headers ``H`` and
+    loses about ``S / 2`` in the cut: ``S = sqrt(2 H C)`` wastes least. ``C`` is estimated by
+    what the cut connection carried; when the cut request was its first, by a quarter of it.
+    """
+    overhead = HEADER_BYTES_UP + HEADER_BYTES_DOWN
+    capacity = carried or sent / 4
+    target = math.sqrt(2 * overhead * capacity) - overhead
+    return int(target * raw / max(1, sent - overhead)) if target > 0 else 0
+
+
 def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
-    """Push every unacknowledged change, pull every page of the feed."""
+    """Push every unacknowledged change, pull every page of the feed.
+
+    A push the link cuts is sent again at once, as a smaller batch sized to what the link
+    carried before the cut (:func:`batch_bytes_after_cut`, down to ``SYNC_BATCH_MIN_BYTES``);
+    each acknowledged full batch lets the next one grow by a quarter (up to
+    ``SYNC_BATCH_MAX_BYTES``). So a link that never carries more than a few tens of KB per
+    connection still moves every connection forward, and a good link keeps big batches. After
+    ``SYNC_PUSH_CUTS_MAX`` cuts in a row the run fails (and backs off) as on a link that is down.
+    """
+    cuts = 0
     while True:
         _durable_commit()  # also what was saved while the previous batch was on its way
-        batch = push_batch(me=me, after=state.push_seq, max_bytes=settings.SYNC_BATCH_MAX_BYTES)
+        size = batch_bytes(state)
+        batch = push_batch(me=me, after=state.push_seq, max_bytes=size)
         header = {
             "batch": {"after": batch.after, "to": batch.to},
             "cursor": state.pull_cursor,
             "heartbeat": heartbeat(state, me),
         }
-        answer = up.request(
-            "POST",
-            "/sync/v1/push",
-            encode_page(header, batch.items),
-            content_type="application/x-ndjson",
-        )
+        body = encode_page(header, batch.items)
+        try:
+            answer = up.request(
+                "POST",
+                "/sync/v1/push",
+                body,
+                content_type="application/x-ndjson",
+                # a cut push is followed by a smaller batch, not the same one again (a
+                # kept-alive connection gone stale costs one smaller batch)
+                retry=False,
+            )
+        except LinkCut as exc:
+            cuts += 1
+            if batch.items:
+                sent = len(body) + HEADER_BYTES_UP + HEADER_BYTES_DOWN
+                smaller = batch_bytes_after_cut(
+                    carried=up.carried_before_cut, sent=sent, raw=batch.raw_bytes
+                )
+                _batch_bytes_set(state, min(smaller, batch.raw_bytes // 2))
+            if cuts >= settings.SYNC_PUSH_CUTS_MAX:
+                raise LinkCut(f"{cuts} pushes cut in a row: {exc}") from exc
+            continue
+        cuts = 0
+        if batch.more:
+            _batch_bytes_set(state, size + size // 4)
         try:
             reply, items = decode_page(answer.data)
         except WireError as exc:
@@ -278,6 +340,7 @@ def sync_run(
             run.error = str(exc)[:1000]
             state.last_error = run.error
             _backoff(state)
+            probe_arm_after(state)
         else:
             run.outcome = SyncRun.Outcome.PARTIAL if waiting else SyncRun.Outcome.OK
             state.failures = 0

@@ -12,6 +12,10 @@ from hub.core.roles import is_upstream
 SCHEDULE_NAME = "balai-sync"
 SOON_NAME = "balai-sync-soon"
 HOUSEKEEPING_NAME = "balai-sync-housekeeping"
+PROBE_NAME = "balai-sync-probe"
+# the django-q2 cluster looks at its schedules every 30 s: a probe is armed (and may run) this
+# much before its interval is up, so the tick that ends the interval runs it
+SCHEDULER_SLACK = 3
 
 _last_soon = 0.0
 
@@ -60,3 +64,24 @@ def sync_soon() -> None:
                 "next_run": next_run,
             },
         )
+
+
+def probe_arm_after(state) -> None:
+    """While backing off: the link probe (``hub.sync.tasks.sync_probe_task``) once more,
+    ``SYNC_PROBE_INTERVAL`` after the last probe (or now, when there was none)."""
+    if is_upstream() or not state.failures:
+        return
+    from django_q.models import Schedule
+
+    now = timezone.now()
+    step = timezone.timedelta(seconds=max(1, settings.SYNC_PROBE_INTERVAL - SCHEDULER_SLACK))
+    next_run = max(now, state.last_probe_at + step) if state.last_probe_at else now
+    Schedule.objects.update_or_create(
+        name=PROBE_NAME,
+        defaults={
+            "func": "hub.sync.tasks.sync_probe_task",
+            "schedule_type": Schedule.ONCE,
+            "repeats": 1,
+            "next_run": next_run,
+        },
+    )

@@ -65,6 +65,20 @@ class TransportError(Exception):
     """The request did not get through, or its answer did not come back (the link is down)."""
 
 
+class ConnectFailed(TransportError):
+    """No connection could be opened (refused, unreachable, timed out): nothing was sent."""
+
+
+class LinkCut(LinkDown):
+    """A request was cut after it may have been sent, in part or whole (its bytes are counted)."""
+
+
+# what a request and its answer cost beyond their bodies (request line, signature headers,
+# status line, signed answer headers), as counted against the budget
+HEADER_BYTES_UP = 400
+HEADER_BYTES_DOWN = 300
+
+
 class Response(Protocol):
     """What a transport answers: the status, headers (case-insensitive ``get``), the body."""
 
@@ -119,6 +133,8 @@ class Urllib3Transport(Transport):
                 method, url, body=body, headers=headers, preload_content=not stream,
                 decode_content=False, redirect=False,
             )  # fmt: skip
+        except urllib3.exceptions.ConnectTimeoutError as exc:  # NewConnectionError too
+            raise ConnectFailed(f"{exc.__class__.__name__}: {exc}") from exc
         except urllib3.exceptions.HTTPError as exc:
             raise TransportError(f"{exc.__class__.__name__}: {exc}") from exc
 
@@ -157,6 +173,10 @@ class Upstream:
         transport: Transport | None = None,
     ):
         self.state, self.node, self.run = state, node, run
+        self.answers = 0  # verified answers so far
+        # bytes of the requests and answers completed on the current connection, and on the
+        # one before the last cut: what the link carried before it dropped
+        self.carried = self.carried_before_cut = 0
         self.key = keys.load_private_key()
         self.transport = transport or transport_from_settings()
 
@@ -180,7 +200,11 @@ class Upstream:
         }
         return headers, nonce
 
-    def request(self, method: str, path: str, body: bytes = b"", *, content_type=None) -> Answer:
+    def request(
+        self, method: str, path: str, body: bytes = b"", *, content_type=None, retry=True
+    ) -> Answer:
+        """``retry=False``: a failed request is not sent again here (the push loop sends a
+        smaller batch instead of the same one)."""
         for attempt in (1, 2):
             headers, nonce = self._headers(method, path, body)
             if content_type:
@@ -191,14 +215,25 @@ class Upstream:
                     stream=True,
                 )  # fmt: skip
             except TransportError as exc:
-                if attempt == 1:
+                cut = not isinstance(exc, ConnectFailed)
+                if cut:
+                    # it may have crossed the link, in part or whole, before the cut: a
+                    # failed attempt costs the budget what it sent (what came back of the
+                    # answer before the cut is not known here)
+                    self._count(len(body) + HEADER_BYTES_UP, 0)
+                    if self.run is not None:
+                        self.run.cuts += 1
+                    self.carried_before_cut, self.carried = self.carried, 0
+                if attempt == 1 and retry:
                     # a kept-alive connection the other end (or a NAT) dropped meanwhile:
                     # once more on a new connection, with a new nonce
                     self.transport.reset()
                     continue
-                raise LinkDown(f"link down: {exc}") from exc
+                self.transport.reset()
+                raise (LinkCut if cut else LinkDown)(f"link down: {exc}") from exc
             data = self._read_capped(response, sent=len(body))
-            self._count(len(body) + 400, len(data) + 300)
+            self._count(len(body) + HEADER_BYTES_UP, len(data) + HEADER_BYTES_DOWN)
+            self.carried += len(body) + HEADER_BYTES_UP + len(data) + HEADER_BYTES_DOWN
             self.verify(response, nonce, data)
             if response.status == 401 and attempt == 1:
                 detail = _json_or_empty(data)
@@ -215,6 +250,7 @@ class Upstream:
                 raise UpstreamRefused(
                     response.status, detail.get("error", "?"), detail.get("detail", ""), detail
                 )
+            self.answers += 1
             return Answer(response.status, dict(response.headers), data)
         raise SyncError("unreachable")
 
@@ -230,8 +266,14 @@ class Upstream:
                 try:
                     chunk = response.read(64 * 1024)
                 except self.transport.cut_errors as exc:
-                    self._count(sent + 400, total + 300)
-                    raise LinkDown(f"link cut while reading the answer: {exc}") from exc
+                    # the request crossed, the answer was cut: counted like a cut request
+                    self._count(sent + HEADER_BYTES_UP, total + HEADER_BYTES_DOWN)
+                    if self.run is not None:
+                        self.run.cuts += 1
+                    self.carried += sent + HEADER_BYTES_UP + total + HEADER_BYTES_DOWN
+                    self.carried_before_cut, self.carried = self.carried, 0
+                    self.transport.reset()
+                    raise LinkCut(f"link cut while reading the answer: {exc}") from exc
                 if not chunk:
                     break
                 total += len(chunk)
@@ -243,7 +285,7 @@ class Upstream:
         if refused:
             # the rest is never read: drop the connection rather than reuse it mid-answer
             self.transport.reset()
-            self._count(sent + 400, total + 300)
+            self._count(sent + HEADER_BYTES_UP, total + HEADER_BYTES_DOWN)
             raise AnswerTooLarge(refused)
         return b"".join(chunks)
 
