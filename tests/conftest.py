@@ -44,6 +44,7 @@ def pytest_collection_modifyitems(config, items):
 # to one worker, and the short in-process tests fill in behind them: the longest job starting
 # first keeps the two workers finishing together. A module missing here goes after these.
 E2E_LONGEST_FIRST = [
+    "test_sync_link",
     "test_sync_faults",
     "test_browser",
     "test_market_sync",
