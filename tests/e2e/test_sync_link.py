@@ -12,6 +12,7 @@ import pytest
 
 from tests.harness.hubs import VILLAGE_CODES
 from tests.harness.linksim import LinkSim
+from tests.harness.texts import WORDS
 
 pytestmark = pytest.mark.e2e
 
@@ -39,47 +40,6 @@ for i in range({n}):
 result = {n}
 """
 
-WORDS = [
-    "warga",
-    "desa",
-    "kerja",
-    "bakti",
-    "balai",
-    "musyawarah",
-    "panen",
-    "padi",
-    "jagung",
-    "sawah",
-    "irigasi",
-    "posyandu",
-    "imunisasi",
-    "balita",
-    "jadwal",
-    "pasar",
-    "bumdes",
-    "pupuk",
-    "bantuan",
-    "jalan",
-    "jembatan",
-    "gotong",
-    "royong",
-    "sekolah",
-    "guru",
-    "listrik",
-    "air",
-    "bersih",
-    "sumur",
-    "puskesmas",
-    "bidan",
-    "kader",
-    "rapat",
-    "kepala",
-    "dusun",
-    "anggaran",
-    "dana",
-    "desa",
-    "laporan",
-]
 
 # the same records as one zstd NDJSON frame: the payload the wire is measured against
 PAYLOAD_CODE = """

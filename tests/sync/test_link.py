@@ -30,52 +30,12 @@ from hub.sync.village.scheduling import PROBE_NAME, SCHEDULER_SLACK
 from hub.sync.village.transport import TransportError
 from hub.sync.wire import keys
 from hub.sync.wire.codec import compress, dumps, record_to_wire
+from tests.harness.texts import WORDS
 
 from .inprocess import InProcessTransport, InProcessUpstream, node_settings
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
-WORDS = [
-    "warga",
-    "desa",
-    "kerja",
-    "bakti",
-    "balai",
-    "musyawarah",
-    "panen",
-    "padi",
-    "jagung",
-    "sawah",
-    "irigasi",
-    "posyandu",
-    "imunisasi",
-    "balita",
-    "jadwal",
-    "pasar",
-    "bumdes",
-    "pupuk",
-    "bantuan",
-    "jalan",
-    "jembatan",
-    "gotong",
-    "royong",
-    "sekolah",
-    "guru",
-    "listrik",
-    "air",
-    "bersih",
-    "sumur",
-    "puskesmas",
-    "bidan",
-    "kader",
-    "rapat",
-    "kepala",
-    "dusun",
-    "anggaran",
-    "dana",
-    "desa",
-    "laporan",
-]
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
