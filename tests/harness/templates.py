@@ -12,6 +12,7 @@ them); upstream ones are ``balai_tmpl_<hash>`` databases on the test PostgreSQL 
 made under a lock, so concurrent sessions share one; the unused ones are dropped after two days.
 """
 
+import base64
 import contextlib
 import fcntl
 import hashlib
@@ -78,7 +79,20 @@ def _locked(name: str):
         yield
 
 
+def field_key_write(data_dir: Path) -> None:
+    """A field-encryption key in ``data_dir`` (where hub.settings looks by default), unless one is
+    there: migrations and every command refuse to start without it once a model has encrypted
+    fields (check balai.E010). A template keeps its key, and every hub copied from it shares it:
+    the demo's letter requests were encrypted with it (a test key, never a real hub's)."""
+    path = data_dir / "field_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() + "\n")
+        path.chmod(0o600)
+
+
 def _build_env(data_dir: Path) -> dict:
+    field_key_write(data_dir)
     env = clean_env()
     env.update(
         HUB_DATA_DIR=str(data_dir),
@@ -150,7 +164,9 @@ def pg_connect(pg: dict):
 
 
 def upstream_env(pg: dict, db_name: str, data_dir: Path) -> dict:
-    """The environment of an upstream on ``db_name`` with ``data_dir``, without a secret key."""
+    """The environment of an upstream on ``db_name`` with ``data_dir``, without a secret key
+    (its field key is written into ``data_dir``)."""
+    field_key_write(data_dir)
     env = clean_env()
     env.update(
         HUB_ROLE="upstream",
