@@ -21,7 +21,6 @@ import argparse
 import gzip
 import json
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,12 +41,11 @@ from .common import (
     hub_bench_main,
     kb,
     machine,
-    percentile,
     say,
     table,
 )
 from .hub import Hub, clean_env
-from .market import text_weight, workers_cpu_ms
+from .market import text_weight, uncached_times
 
 SERVICES = 500
 DOCUMENTS = 2000
@@ -180,35 +178,6 @@ def first_link(hub: Hub, path: str, pattern) -> str:
     if found is None:
         raise BenchError(f"no detail page linked from {path}")
     return found.group(1)
-
-
-def uncached_times(hub: Hub, path: str, iterations: int, warmup: int = 20) -> dict:
-    """Full renders over HTTP: each request's query string is new, so the page cache misses."""
-    times, states = [], set()
-    stamp = int(time.time())
-    joiner = "&" if "?" in path else "?"
-    cpu_before = 0.0
-    for i in range(warmup + iterations):
-        if i == warmup:
-            cpu_before = workers_cpu_ms(hub)
-        url = f"{hub.base}{path}{joiner}bench={stamp}-{i}"
-        started = time.perf_counter()
-        status, headers, _ = http_get(url, {"Accept-Encoding": "gzip"})
-        elapsed = (time.perf_counter() - started) * 1000
-        if status != 200:
-            raise BenchError(f"{url} answered {status}")
-        states.add(headers.get("x-balai-cache", "none"))
-        if i >= warmup:
-            times.append(elapsed)
-    if states != {"miss"}:
-        raise BenchError(f"{path}: the page cache answered {states}, not only misses")
-    return {
-        "path": path,
-        "iterations": iterations,
-        "median_ms": statistics.median(times),
-        "p95_ms": percentile(times, 95),
-        "server_cpu_ms": (workers_cpu_ms(hub) - cpu_before) / iterations,
-    }
 
 
 def build_checks(results: dict) -> list[Check]:

@@ -156,11 +156,12 @@ def uncached_times(hub: Hub, path: str, iterations: int, warmup: int = 20) -> di
     """Full renders over HTTP: each request's query string is new, so the page cache misses."""
     times, states = [], set()
     stamp = int(time.time())
+    joiner = "&" if "?" in path else "?"
     cpu_before = 0.0
     for i in range(warmup + iterations):
         if i == warmup:
             cpu_before = workers_cpu_ms(hub)
-        url = f"{hub.base}{path}?bench={stamp}-{i}"
+        url = f"{hub.base}{path}{joiner}bench={stamp}-{i}"
         started = time.perf_counter()
         status, headers, _ = http_get(url, {"Accept-Encoding": "gzip"})
         elapsed = (time.perf_counter() - started) * 1000
