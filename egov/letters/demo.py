@@ -1,10 +1,12 @@
 """The demo village's letter office: a "Pelayanan" official and two requests, one waiting and
 one approved. The ten letter types exist on every hub already (data migration)."""
 
+import io
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from PIL import Image
 
 from hub.site.models import VillageSettings
 
@@ -16,10 +18,6 @@ OFFICIAL = "pelayanan"
 
 
 def _photo() -> bytes:
-    import io
-
-    from PIL import Image
-
     out = io.BytesIO()
     Image.new("RGB", (800, 500), (200, 210, 220)).save(out, "JPEG")
     return out.getvalue()

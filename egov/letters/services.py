@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from hub.core.personal import SEX_FEMALE, kk_validate, nik_validate, phone_normalize
 from hub.core.roles import is_upstream
+from hub.site.models import VillageSettings
 
 from . import conf, photos
 from .models import (
@@ -463,8 +464,6 @@ def _number_take(*, request_id, year: int) -> tuple[LetterType, int]:
 
 
 def _village():
-    from hub.site.models import VillageSettings
-
     return VillageSettings.objects.select_related("logo").first() or VillageSettings()
 
 

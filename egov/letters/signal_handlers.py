@@ -6,12 +6,11 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 from hub.core import pagecache
 
 from .models import LetterType
+from .tasks import schedules_ensure
 
 
 def _schedules(sender, **kwargs):
     if sender.name == "egov.letters":
-        from .tasks import schedules_ensure
-
         schedules_ensure()
 
 

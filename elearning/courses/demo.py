@@ -2,14 +2,13 @@
 province's agriculture office with a text lesson and a quiz, as if it came down from the
 upstream. No video: a demo hub has none until a content team uploads one. Re-runnable."""
 
+from hub.site.identity import village_code
 from hub.sync.registry import received_from_origin
 
 from .models import Block, BlockKind, Course, Lesson, Question, QuestionKind
 
 
 def load_demo() -> list[str]:
-    from hub.site.identity import village_code
-
     code = village_code() or ""
     origin = code[:2] or "15"
     if Course.objects.filter(slug="pupuk-organik", origin=origin).exists():

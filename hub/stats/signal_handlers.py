@@ -2,6 +2,9 @@
 
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+from django_q.models import Schedule
+
+from hub.core.roles import is_upstream
 
 SCHEDULE_NAME = "balai-stats"
 
@@ -10,10 +13,6 @@ SCHEDULE_NAME = "balai-stats"
 def stats_schedule_ensure(sender, app_config=None, **kwargs):
     if app_config is None or app_config.label != "stats":
         return
-    from django_q.models import Schedule
-
-    from hub.core.roles import is_upstream
-
     if is_upstream():
         Schedule.objects.filter(name=SCHEDULE_NAME).delete()
         return

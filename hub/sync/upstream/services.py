@@ -4,6 +4,7 @@ The views (:mod:`.views`) check the signature and call one of these. Enrollment 
 :mod:`.enrollment`; the village's side of a sync run is :mod:`hub.sync.village.run`.
 """
 
+import io
 import logging
 import time
 
@@ -148,8 +149,6 @@ def blob_upload_chunk(*, node: Node, sha: str, offset: int, total: int, data: by
     current = blobs.partial_offset(sha)
     if offset != current:
         return {"error": "offset", "offset": current, "complete": False}
-    import io
-
     new_offset = blobs.partial_append(sha, offset=offset, stream=io.BytesIO(data), total_size=total)
     if new_offset < total:
         return {"offset": new_offset, "complete": False}
