@@ -86,6 +86,44 @@ def _e2e_rank(item) -> tuple:
     return (E2E_LONGEST_FIRST.index(stem) if known else len(E2E_LONGEST_FIRST), stem)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """The test database starts as a copy of the migrated village template (tests/harness/
+    templates.py: the same migrations, made once per code state and shared with the hubs of the
+    multi-process tests) instead of a migrate per worker: Django then opens it with ``keepdb``,
+    so its ``migrate`` finds nothing to apply and only its post-migrate handlers run (as on
+    every migrate). pytest-django's own fixture, but for the copy."""
+    import shutil
+
+    from django.conf import settings
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from tests.harness.templates import village_template
+
+    target = Path(settings.DATABASES["default"]["TEST"]["NAME"])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    template = village_template() / "db.sqlite3"
+    for suffix in ("", "-wal"):
+        if Path(f"{template}{suffix}").exists():
+            shutil.copyfile(f"{template}{suffix}", f"{target}{suffix}")
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=True,
+        )
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
     # Tests roll back their transactions, so on_commit invalidation never runs between them.

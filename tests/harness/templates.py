@@ -185,6 +185,13 @@ def upstream_env(pg: dict, db_name: str, data_dir: Path) -> dict:
 
 def upstream_database(pg: dict, db_name: str) -> None:
     """Create ``db_name`` as a copy of the migrated upstream template (made first if needed)."""
+    template = upstream_template(pg)
+    with pg_connect(pg) as conn:
+        conn.execute(f'CREATE DATABASE "{db_name}" TEMPLATE "{template}"')
+
+
+def upstream_template(pg: dict) -> str:
+    """The migrated upstream template database's name, made first if needed."""
     template = PG_PREFIX + code_hash("village")
     with pg_connect(pg) as conn:
         # one builder per server at a time, whichever checkout or session it runs for
@@ -199,7 +206,7 @@ def upstream_database(pg: dict, db_name: str) -> None:
             conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{int(time.time())}'")
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext('balai upstream template'))")
-        conn.execute(f'CREATE DATABASE "{db_name}" TEMPLATE "{template}"')
+    return template
 
 
 def _build_database(conn, pg: dict, template: str) -> None:
@@ -233,3 +240,25 @@ def _prune_databases(conn) -> None:
         last_used = int(comment) if comment and comment.isdigit() else 0
         if time.time() - last_used > KEEP_UNUSED_SECONDS:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def build_all(pg: dict | None) -> None:
+    """Make every template the suite will use, side by side (scripts/test runs this before
+    pytest): each is a migrate of its own (and the demo's ``load_demo``), so on a fresh clone
+    three processes share the two cores instead of the first tests waiting on each in turn.
+    ``pg`` None: the village ones only (``--fast``: the test databases copy the village one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [village_template]
+    if pg is not None:  # the demo and the upstream serve only the multi-process tests
+        jobs += [lambda: village_template(demo=True), lambda: upstream_template(pg)]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
+
+
+if __name__ == "__main__":
+    import sys
+
+    keys = ("HUB_TEST_PG_HOST", "HUB_TEST_PG_PORT", "HUB_TEST_PG_USER", "HUB_TEST_PG_PASSWORD")
+    build_all(None if "--village-only" in sys.argv else {k: os.environ[k] for k in keys})

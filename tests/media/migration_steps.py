@@ -4,7 +4,7 @@ A migration's ``RunPython`` (Wagtail's and ours) writes through the default data
 throw-away SQLite file has to be the child's ``default``: the parent starts this module with
 ``HUB_DATA_DIR`` pointing at a temporary directory and reads the JSON it prints.
 
-    python -m tests.media.migration_steps from-main|fresh
+    python -m tests.media.migration_steps from-main
 """
 
 import json
@@ -198,32 +198,7 @@ def from_main() -> dict:
     return {"old": old, "found": found, "back": [back.app_label, back.model]}
 
 
-def fresh() -> dict:
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
-
-    from hub.media.services import image_from_bytes
-    from marketplace.models import Bumdes, Product
-    from tests.conftest import png_bytes
-
-    call_command("migrate", verbosity=0)
-    # today's models and migrations agree (makemigrations --check raises SystemExit otherwise)
-    call_command("makemigrations", check=True, dry_run=True, verbosity=0)
-    photo = image_from_bytes(data=png_bytes(32, 24), title="foto", name="foto.png")
-    bumdes = Bumdes.objects.create(name="BUMDes Baru", slug="baru", logo=photo)
-    Product.objects.create(bumdes=bumdes, name="Kopi", slug="kopi", price=20000, photo_1=photo)
-    return {
-        "image_types": sorted(
-            ContentType.objects.filter(model__in=["balaiimage", "balairendition"]).values_list(
-                "app_label", "model"
-            )
-        ),
-        "image_table": photo._meta.db_table,
-        "product_photo": Product.objects.get(slug="kopi").photo_1.sha256 == photo.sha256,
-    }
-
-
 if __name__ == "__main__":
     django.setup()
-    steps = {"from-main": from_main, "fresh": fresh}
+    steps = {"from-main": from_main}
     print(json.dumps(steps[sys.argv[1]](), default=str))

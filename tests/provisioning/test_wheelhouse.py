@@ -24,9 +24,18 @@ def _build_module():
     return module
 
 
-def test_project_wheel_ships_templates_static_files_translations_and_region_list(tmp_path):
-    # when
-    wheel = _build_module().build_project_wheel(ROOT, tmp_path)
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    """The project's wheel built twice from the same tree, into two places (each build copies
+    the tree and runs pip: the tests below share them)."""
+    build = _build_module()
+    base = tmp_path_factory.mktemp("wheels")
+    return build, [build.build_project_wheel(ROOT, base / name) for name in ("a", "b")]
+
+
+def test_project_wheel_ships_templates_static_files_translations_and_region_list(two_builds):
+    # given the project's wheel
+    _build, (wheel, _again) = two_builds
     # then
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
@@ -43,11 +52,10 @@ def test_project_wheel_ships_templates_static_files_translations_and_region_list
     assert not any(name.startswith(("tests/", "ansible/", "scripts/")) for name in names)
 
 
-def test_release_name_does_not_change_without_a_change_to_the_package(tmp_path):
-    build = _build_module()
-    first = build.wheel_content_hash(build.build_project_wheel(ROOT, tmp_path / "a"))
-    second = build.wheel_content_hash(build.build_project_wheel(ROOT, tmp_path / "b"))
-    assert first == second
+def test_release_name_does_not_change_without_a_change_to_the_package(two_builds):
+    build, (first, second) = two_builds
+    assert first != second  # two builds, not one cached
+    assert build.wheel_content_hash(first) == build.wheel_content_hash(second)
 
 
 @pytest.mark.parametrize("arch", ["aarch64", "x86_64"])
