@@ -5,10 +5,11 @@ import json
 
 from django.db.models import QuerySet
 
-from .models import LetterRequest, LetterType, LetterVerification, RequestStatus
+from .models import LetterForward, LetterRequest, LetterType, LetterVerification, RequestStatus
 from .services import letter_request_for_applicant
 
 __all__ = [
+    "letter_forwards_for_key",
     "letter_request_for_applicant",
     "letter_types_offered",
     "letter_types_offered_exist",
@@ -59,3 +60,13 @@ def request_values(request: LetterRequest) -> list[tuple[str, str]]:
         if spec.get("kind") == "person":
             rows.append((f"NIK {spec.get('label', '')}", values.get(f"{spec['name']}_nik", "")))
     return rows
+
+
+def letter_forwards_for_key(key_id: str, *, village: str | None = None, number: str | None = None):
+    """The forwarded records sealed to one key, oldest first (what its holder may open)."""
+    found = LetterForward.objects.filter(key_id=key_id).order_by("created_at")
+    if village:
+        found = found.filter(village_code=village)
+    if number:
+        found = found.filter(number=number)
+    return found
