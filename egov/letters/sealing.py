@@ -39,7 +39,9 @@ def public_key_parse(text: str) -> bytes:
     cleaned = "".join(str(text or "").split())
     try:
         raw = base64.b64decode(cleaned.replace("-", "+").replace("_", "/"), validate=True)
-        X25519PublicKey.from_public_bytes(raw)
+        # a trial exchange refuses a low-order point (an all-zero shared secret), which
+        # would otherwise only fail when a letter is approved
+        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(raw))
     except (binascii.Error, ValueError) as exc:
         raise SealError("not an X25519 public key (base64 of 32 bytes)") from exc
     return raw

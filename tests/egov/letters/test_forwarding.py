@@ -90,7 +90,14 @@ def test_a_sealed_text_opens_with_the_recipient_key_only_and_not_once_changed(ke
 
 
 @pytest.mark.parametrize(
-    "text", ["", "abc", base64.b64encode(b"x" * 31).decode(), "ed25519:" + "A" * 43]
+    "text",
+    [
+        "",
+        "abc",
+        base64.b64encode(b"x" * 31).decode(),
+        "ed25519:" + "A" * 43,
+        base64.b64encode(bytes(32)).decode(),  # a low-order point: every secret would be zero
+    ],
 )
 def test_a_public_key_that_is_not_x25519_is_refused(text):
     with pytest.raises(sealing.SealError):
@@ -302,3 +309,31 @@ def test_forwarded_data_crosses_the_upstream_sealed_and_only_the_recipient_reads
         with pytest.raises(CommandError):
             call_command("letters_forward_read", key_file=str(key_file), stdout=out, stderr=err)
     assert out.getvalue() == "" and approved.number in err.getvalue()
+
+
+def test_keygen_writes_a_private_key_once_and_prints_the_public_key(tmp_path):
+    # when the kecamatan makes its key pair
+    key_file, out = tmp_path / "kecamatan.pem", io.StringIO()
+    call_command("letters_recipient_keygen", str(key_file), stdout=out)
+    # then the private key is its alone (0600) and matches the public key printed
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    private = sealing.private_key_load(key_file.read_bytes())
+    assert sealing.public_key_text(sealing.private_key_public(private)) == out.getvalue().strip()
+    # when it is run again on the same file, it refuses and the key is unchanged
+    before = key_file.read_bytes()
+    with pytest.raises(CommandError, match="sudah ada"):
+        call_command("letters_recipient_keygen", str(key_file), stdout=io.StringIO())
+    assert key_file.read_bytes() == before
+
+
+def test_reading_with_a_file_that_is_not_a_key_is_refused(db, tmp_path):
+    # given a file that is not a private key
+    bad = tmp_path / "bukan-kunci.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    # then the reader says so and prints nothing
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="bukan-kunci.pem"):
+        call_command("letters_forward_read", key_file=str(bad), stdout=out)
+    with pytest.raises(CommandError, match="tidak-ada.pem"):
+        call_command("letters_forward_read", key_file=str(tmp_path / "tidak-ada.pem"), stdout=out)
+    assert out.getvalue() == ""
