@@ -2,6 +2,8 @@
 of a letter by its token, and the officials' queue."""
 
 import json
+import uuid
+from datetime import date
 
 from django.db.models import QuerySet
 
@@ -9,6 +11,9 @@ from .models import LetterForward, LetterRequest, LetterType, LetterVerification
 from .services import letter_request_for_applicant
 
 __all__ = [
+    "FORWARD_EXPORT_FIELDS",
+    "letter_forward_from_export",
+    "letter_forwards_export",
     "letter_forwards_for_key",
     "letter_request_for_applicant",
     "letter_types_offered",
@@ -70,3 +75,40 @@ def letter_forwards_for_key(key_id: str, *, village: str | None = None, number: 
     if number:
         found = found.filter(number=number)
     return found
+
+
+# what an export of forwarded records carries: the letter's facts and the ciphertext, nothing
+# readable that is personal (the associated data needs all but ``sealed``)
+FORWARD_EXPORT_FIELDS = (
+    "id",
+    "recipient_code",
+    "key_id",
+    "token",
+    "letter_type_code",
+    "number",
+    "letter_date",
+    "village_code",
+    "sealed",
+)
+
+
+def letter_forwards_export(*, recipient: str) -> list[dict]:
+    """The records forwarded to ``recipient`` as plain data, oldest first, for a file the
+    recipient carries to the machine that holds its private key."""
+    rows = []
+    for forward in LetterForward.objects.filter(recipient_code=recipient).order_by("created_at"):
+        row = {name: getattr(forward, name) for name in FORWARD_EXPORT_FIELDS}
+        row["id"], row["letter_date"] = str(forward.id), forward.letter_date.isoformat()
+        rows.append(row)
+    return rows
+
+
+def letter_forward_from_export(row: dict) -> LetterForward:
+    """An unsaved record rebuilt from one exported row (``ValueError`` when it is malformed)."""
+    if not isinstance(row, dict) or set(row) != set(FORWARD_EXPORT_FIELDS):
+        raise ValueError("not an exported forwarded record")
+    if not all(isinstance(row[name], str) for name in FORWARD_EXPORT_FIELDS):
+        raise ValueError("not an exported forwarded record")
+    return LetterForward(
+        **{**row, "id": uuid.UUID(row["id"]), "letter_date": date.fromisoformat(row["letter_date"])}
+    )

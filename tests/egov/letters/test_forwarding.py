@@ -299,6 +299,34 @@ def test_forwarded_data_crosses_the_upstream_sealed_and_only_the_recipient_reads
     opened = json.loads(out.getvalue().strip())
     assert opened["fields"]["nik"] == NIK and opened["number"] == approved.number
 
+    # when the upstream exports the records instead, for the kecamatan's own machine
+    exported = tmp_path / "kecamatan-150301.jsonl"
+    with upstream.active():
+        call_command(
+            "letters_forward_export", "kecamatan-150301", str(exported), stdout=io.StringIO()
+        )
+        with pytest.raises(CommandError, match="sudah ada"):  # never overwrites a file
+            call_command(
+                "letters_forward_export", "kecamatan-150301", str(exported), stdout=io.StringIO()
+            )
+    # then the file holds no NIK, and the key opens it without the upstream's database
+    assert NIK not in exported.read_text() and approved.number in exported.read_text()
+    from_file = io.StringIO()
+    call_command(
+        "letters_forward_read", key_file=str(key_file), input_file=str(exported), stdout=from_file
+    )
+    assert json.loads(from_file.getvalue()) == opened
+    # and a file that is not an export is refused, naming the line
+    broken = tmp_path / "rusak.jsonl"
+    broken.write_text(exported.read_text() + '{"id": "bukan"}\n')
+    with pytest.raises(CommandError, match="rusak.jsonl:2"):
+        call_command(
+            "letters_forward_read",
+            key_file=str(key_file),
+            input_file=str(broken),
+            stdout=io.StringIO(),
+        )
+
     # when the stored ciphertext is changed on the upstream
     with upstream.active():
         raw = bytearray(base64.b64decode(there.sealed))

@@ -1,6 +1,8 @@
-"""The recipient reads what villages forwarded to its key (on the upstream, or any node that
-holds the records), one JSON object per line. A record that fails to open is reported on
-stderr and makes the command exit with an error after the others are printed."""
+"""The recipient reads what villages forwarded to its key, one JSON object per line: from a file
+``letters_forward_export`` wrote on the upstream (``--input``: no database needed, the private
+key stays on the recipient's machine), or from the database of the node it runs on. A record
+that fails to open is reported on stderr and makes the command exit with an error after the
+others are printed."""
 
 import json
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from egov.letters import sealing
-from egov.letters.selectors import letter_forwards_for_key
+from egov.letters.selectors import letter_forward_from_export, letter_forwards_for_key
 from egov.letters.services import LetterError, letter_forward_open
 
 
@@ -23,8 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--key-file", required=True, help="the private key (PEM)")
         parser.add_argument("--village", help="only this village's records (ten-digit code)")
         parser.add_argument("--number", help="only the letter with this number")
+        parser.add_argument(
+            "--input",
+            dest="input_file",
+            help="a file from letters_forward_export instead of this node's database",
+        )
 
-    def handle(self, *args, key_file, village, number, **options):
+    def handle(self, *args, key_file, village, number, input_file, **options):
         try:
             private_key = sealing.private_key_load(Path(key_file).read_bytes())
         except OSError as exc:
@@ -32,8 +39,18 @@ class Command(BaseCommand):
         except sealing.SealError as exc:
             raise CommandError(f"{key_file}: {exc}") from exc
         key_id = sealing.key_id(sealing.private_key_public(private_key))
+        if input_file:
+            forwards = [
+                forward
+                for forward in self._from_file(input_file)
+                if forward.key_id == key_id
+                and (not village or forward.village_code == village)
+                and (not number or forward.number == number)
+            ]
+        else:
+            forwards = letter_forwards_for_key(key_id, village=village, number=number)
         refused = 0
-        for forward in letter_forwards_for_key(key_id, village=village, number=number):
+        for forward in forwards:
             try:
                 opened = letter_forward_open(forward=forward, private_key=private_key)
             except LetterError as exc:
@@ -46,3 +63,21 @@ class Command(BaseCommand):
                 f"{refused} data tidak dapat dibuka (rusak atau diubah). / {refused} record(s) "
                 "could not be opened (damaged or changed)."
             )
+
+    def _from_file(self, path):
+        forwards = []
+        try:
+            with Path(path).open(encoding="utf-8") as handle:
+                for line_number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        forwards.append(letter_forward_from_export(json.loads(line)))
+                    except ValueError as exc:
+                        raise CommandError(
+                            f"{path}:{line_number}: bukan data ekspor letters_forward_export. / "
+                            "not a line of letters_forward_export."
+                        ) from exc
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from exc
+        return forwards
