@@ -7,11 +7,20 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from .models import LetterForward, LetterRequest, LetterType, LetterVerification, RequestStatus
+from .models import (
+    COMMON_PLACEHOLDERS,
+    ForwardRecipient,
+    LetterForward,
+    LetterRequest,
+    LetterType,
+    LetterVerification,
+    RequestStatus,
+)
 from .services import letter_request_for_applicant
 
 __all__ = [
     "FORWARD_EXPORT_FIELDS",
+    "letter_forward_notice",
     "letter_forward_from_export",
     "letter_forwards_export",
     "letter_forwards_for_key",
@@ -37,6 +46,22 @@ def letter_types_offered_exist() -> bool:
 
 def letter_type_offered(code: str) -> LetterType | None:
     return LetterType.objects.filter(active=True, code=code).first()
+
+
+def letter_forward_notice(letter_type: LetterType) -> dict | None:
+    """What a villager is told before sending a request of a forwarding type: who receives
+    which of their data (by label), or None when the type forwards nothing."""
+    if not letter_type.forward_to:
+        return None
+    recipient = ForwardRecipient.objects.filter(code=letter_type.forward_to).first()
+    labels = {name: str(label) for name, label in COMMON_PLACEHOLDERS.items()}
+    for spec in letter_type.fields:
+        labels[spec["name"]] = spec.get("label", spec["name"])
+        labels[f"{spec['name']}_nik"] = f"NIK {spec.get('label', spec['name'])}"
+    return {
+        "recipient": recipient.name if recipient else letter_type.forward_to,
+        "fields": [labels.get(name, name) for name in letter_type.forward_fields],
+    }
 
 
 def letter_verification_for_token(token: str) -> LetterVerification | None:

@@ -145,6 +145,8 @@ def test_villager_requests_official_approves_villager_downloads_and_the_qr_verif
         villager.goto("/surat/")
         page.locator("a[href='/surat/ajukan/tidak-mampu/']").first.click()
         expect(page.locator("h1")).to_contain_text("Tidak Mampu")
+        # the form says, before anything is sent, who receives which data, sealed
+        expect(page.locator("p.forward")).to_contain_text("Kantor Kecamatan Uji")
         page.locator("#id_name").fill(NAME)
         page.locator("#id_nik").fill(NIK)
         page.locator("#id_kk").fill(KK)

@@ -365,3 +365,17 @@ def test_reading_with_a_file_that_is_not_a_key_is_refused(db, tmp_path):
     with pytest.raises(CommandError, match="tidak-ada.pem"):
         call_command("letters_forward_read", key_file=str(tmp_path / "tidak-ada.pem"), stdout=out)
     assert out.getvalue() == ""
+
+
+def test_the_form_tells_the_villager_who_receives_which_data(client, village, sktm, key_pair):
+    # given SKTM as it is seeded (forwarding nothing)
+    page = client.get("/surat/ajukan/tidak-mampu/").content.decode()
+    # then the form says nothing about forwarding
+    assert "diteruskan ke" not in page
+    # when SKTM forwards name, NIK and occupation to the kecamatan
+    _recipient_here(key_pair[1])
+    _forwarding(sktm, ["nama", "nik", "pekerjaan"])
+    page = client.get("/surat/ajukan/tidak-mampu/").content.decode()
+    # then, before sending, the villager reads the recipient and those fields by their labels
+    assert "diteruskan ke Kantor Kecamatan Uji" in page
+    assert "nama pemohon, NIK pemohon, Pekerjaan" in page
