@@ -48,6 +48,7 @@ E2E_LONGEST_FIRST = [
     "test_sync_faults",
     "test_browser",
     "test_market_sync",
+    "test_egov_letters_browser",
     "test_learn_browser",
     "test_sync_e2e",
     "test_bundles_commands",

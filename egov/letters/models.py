@@ -1,9 +1,12 @@
-"""Letter types, requests, their attachments, the numbering counter, the view log, and the
-verification record that travels up.
+"""Letter types, requests, their attachments, the numbering counter, the view log, the
+verification record that travels up, and forwarding to an office such as the kecamatan.
 
-Only :class:`LetterVerification` syncs (village-owned, up to the upstream; nothing personal).
-Everything else stays on the village hub: a request's name, NIK, KK, phone, address and the
-type's field values are encrypted at rest with the hub's field key.
+What syncs: :class:`LetterVerification` (village-owned, up; nothing personal),
+:class:`ForwardRecipient` (upstream-owned, down to its region: an office's public key) and
+:class:`LetterForward` (village-owned, up: the personal fields a type forwards, sealed to the
+recipient's key, unreadable on the upstream). Everything else stays on the village hub: a
+request's name, NIK, KK, phone, address and the type's field values are encrypted at rest with
+the hub's field key.
 """
 
 import re
@@ -14,10 +17,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.core.fields import BlindIndexField, EncryptedTextField
 from hub.core.personal import personal_number_masked, phone_masked
+from hub.core.regions import REGION_PREFIX_RE
 from hub.sync.records import SyncedRecord
 
 # a tracking code: no 0/O, 1/I/L, 2/Z, 5/S, 8/B that a villager could misread from a phone
@@ -132,6 +137,35 @@ def body_placeholders_check(body: str, fields) -> list[str]:
     ]
 
 
+def forward_fields_check(forward_to: str, forward_fields, fields) -> list[str]:
+    """A forwarding type names its recipient and at least one known field; a type that does
+    not forward names none (nothing personal leaves the village by accident)."""
+    if not isinstance(forward_fields, list) or not all(
+        isinstance(name, str) for name in forward_fields
+    ):
+        return [str(_("Isian yang diteruskan harus berupa daftar (list) JSON nama isian."))]
+    if not forward_to:
+        if forward_fields:
+            return [str(_("Isian yang diteruskan diisi, tetapi penerimanya tidak."))]
+        return []
+    if not forward_fields:
+        return [str(_("Pilih isian yang diteruskan ke penerima (paling sedikit satu)."))]
+    known = set(COMMON_PLACEHOLDERS) | field_placeholders(
+        fields if isinstance(fields, list) else []
+    )
+    unknown = sorted(set(forward_fields) - known)
+    if unknown:
+        return [
+            str(
+                _("Isian %(names)s tidak dikenal. Yang boleh: %(known)s.")
+                % {"names": ", ".join(unknown), "known": ", ".join(sorted(known))}
+            )
+        ]
+    if len(set(forward_fields)) != len(forward_fields):
+        return [str(_("Isian yang diteruskan memuat nama ganda."))]
+    return []
+
+
 def number_pattern_check(pattern: str) -> list[str]:
     try:
         parts = [name for _text, name, _spec, _conv in string.Formatter().parse(pattern or "")]
@@ -215,6 +249,21 @@ class LetterType(models.Model):
     signer_position = models.CharField(
         _("jabatan penanda tangan"), max_length=120, default="Kepala Desa"
     )
+    forward_to = models.SlugField(
+        _("teruskan ke"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Kode penerima (mis. kantor kecamatan) yang menerima data pribadi surat ini, "
+            "terenkripsi dengan kunci publiknya. Kosong: tidak ada data pribadi yang keluar desa."
+        ),
+    )
+    forward_fields = models.JSONField(
+        _("isian yang diteruskan"),
+        default=list,
+        blank=True,
+        help_text=_('Daftar JSON nama isian, mis. ["nama", "nik", "kk", "alamat"].'),
+    )
     active = models.BooleanField(_("dibuka untuk warga"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("urutan"), default=100)
 
@@ -234,9 +283,26 @@ class LetterType(models.Model):
             ("attachments", attachments_check(self.attachments)),
             ("body_template", body_placeholders_check(self.body_template, self.fields)),
             ("number_pattern", number_pattern_check(self.number_pattern)),
+            (
+                "forward_fields",
+                forward_fields_check(self.forward_to, self.forward_fields, self.fields),
+            ),
         ):
             if found:
                 errors[field] = found
+        if (
+            self.forward_to
+            and not ForwardRecipient.objects.filter(code=self.forward_to, active=True).exists()
+        ):
+            errors["forward_to"] = [
+                str(
+                    _(
+                        "Penerima '%(code)s' tidak ada di hub ini (atau tidak aktif). Penerima "
+                        "didaftarkan di server induk dan tiba lewat sinkronisasi."
+                    )
+                    % {"code": self.forward_to}
+                )
+            ]
         if errors:
             raise ValidationError(errors)
 
@@ -430,3 +496,78 @@ class LetterVerification(SyncedRecord):
 
     def __str__(self):
         return self.number
+
+
+class ForwardRecipient(SyncedRecord):
+    """An office that may receive personal data from letters (a kantor kecamatan, Dukcapil):
+    its name and X25519 public key. Registered on the upstream by an operator
+    (``letters_recipient_set``), upstream-owned, synced down to the villages of ``region`` (a
+    Kemendagri code prefix, e.g. the kecamatan's six digits); read-only on a village. Holds no
+    secret: the private key stays with the office."""
+
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nama"), max_length=160)
+    region = models.CharField(
+        _("wilayah"),
+        max_length=10,
+        help_text=_("Kode wilayah desa-desa yang boleh meneruskan ke penerima ini."),
+        validators=[RegexValidator(REGION_PREFIX_RE)],
+    )
+    public_key = models.CharField(_("kunci publik (X25519, base64)"), max_length=64)
+    key_id = models.CharField(_("sidik kunci"), max_length=16)
+    active = models.BooleanField(_("aktif"), default=True)
+
+    origin_guard_message = _(
+        "Penerima ini didaftarkan di server induk %(origin)s dan hanya dapat diubah di sana."
+    )
+
+    class Meta:
+        verbose_name = _("penerima data surat")
+        verbose_name_plural = _("penerima data surat")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class LetterForward(SyncedRecord):
+    """The personal fields a letter type forwards, of one approved letter, sealed to the
+    recipient's public key (:mod:`egov.letters.sealing`). Made by the village on approval,
+    village-owned, synced up; the upstream stores it but cannot read it, the recipient opens it
+    with its private key (``letters_forward_read``). In the clear only what is not personal:
+    which letter (type, number, date, village, verification token) and for whom."""
+
+    recipient_code = models.CharField(_("penerima"), max_length=40, db_index=True)
+    key_id = models.CharField(_("sidik kunci"), max_length=16)
+    token = models.CharField(max_length=43)
+    letter_type_code = models.CharField(max_length=40)
+    number = models.CharField(_("nomor surat"), max_length=80)
+    letter_date = models.DateField(_("tanggal surat"))
+    village_code = models.CharField(_("kode desa"), max_length=10)
+    sealed = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    origin_guard_message = _("Data ini dibuat desa %(origin)s dan hanya dapat diubah di sana.")
+
+    class Meta:
+        verbose_name = _("data surat yang diteruskan")
+        verbose_name_plural = _("data surat yang diteruskan")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.number} → {self.recipient_code}"
+
+    def associated_data(self) -> bytes:
+        """What the ciphertext is bound to: changing any of it makes the record unreadable."""
+        return "|".join(
+            (
+                str(self.id),
+                self.recipient_code,
+                self.key_id,
+                self.village_code,
+                self.letter_type_code,
+                self.number,
+                self.letter_date.isoformat(),
+                self.token,
+            )
+        ).encode()

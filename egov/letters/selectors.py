@@ -2,13 +2,28 @@
 of a letter by its token, and the officials' queue."""
 
 import json
+import uuid
+from datetime import date
 
 from django.db.models import QuerySet
 
-from .models import LetterRequest, LetterType, LetterVerification, RequestStatus
+from .models import (
+    COMMON_PLACEHOLDERS,
+    ForwardRecipient,
+    LetterForward,
+    LetterRequest,
+    LetterType,
+    LetterVerification,
+    RequestStatus,
+)
 from .services import letter_request_for_applicant
 
 __all__ = [
+    "FORWARD_EXPORT_FIELDS",
+    "letter_forward_notice",
+    "letter_forward_from_export",
+    "letter_forwards_export",
+    "letter_forwards_for_key",
     "letter_request_for_applicant",
     "letter_types_offered",
     "letter_types_offered_exist",
@@ -31,6 +46,22 @@ def letter_types_offered_exist() -> bool:
 
 def letter_type_offered(code: str) -> LetterType | None:
     return LetterType.objects.filter(active=True, code=code).first()
+
+
+def letter_forward_notice(letter_type: LetterType) -> dict | None:
+    """What a villager is told before sending a request of a forwarding type: who receives
+    which of their data (by label), or None when the type forwards nothing."""
+    if not letter_type.forward_to:
+        return None
+    recipient = ForwardRecipient.objects.filter(code=letter_type.forward_to).first()
+    labels = {name: str(label) for name, label in COMMON_PLACEHOLDERS.items()}
+    for spec in letter_type.fields:
+        labels[spec["name"]] = spec.get("label", spec["name"])
+        labels[f"{spec['name']}_nik"] = f"NIK {spec.get('label', spec['name'])}"
+    return {
+        "recipient": recipient.name if recipient else letter_type.forward_to,
+        "fields": [labels.get(name, name) for name in letter_type.forward_fields],
+    }
 
 
 def letter_verification_for_token(token: str) -> LetterVerification | None:
@@ -59,3 +90,50 @@ def request_values(request: LetterRequest) -> list[tuple[str, str]]:
         if spec.get("kind") == "person":
             rows.append((f"NIK {spec.get('label', '')}", values.get(f"{spec['name']}_nik", "")))
     return rows
+
+
+def letter_forwards_for_key(key_id: str, *, village: str | None = None, number: str | None = None):
+    """The forwarded records sealed to one key, oldest first (what its holder may open)."""
+    found = LetterForward.objects.filter(key_id=key_id).order_by("created_at")
+    if village:
+        found = found.filter(village_code=village)
+    if number:
+        found = found.filter(number=number)
+    return found
+
+
+# what an export of forwarded records carries: the letter's facts and the ciphertext, nothing
+# readable that is personal (the associated data needs all but ``sealed``)
+FORWARD_EXPORT_FIELDS = (
+    "id",
+    "recipient_code",
+    "key_id",
+    "token",
+    "letter_type_code",
+    "number",
+    "letter_date",
+    "village_code",
+    "sealed",
+)
+
+
+def letter_forwards_export(*, recipient: str) -> list[dict]:
+    """The records forwarded to ``recipient`` as plain data, oldest first, for a file the
+    recipient carries to the machine that holds its private key."""
+    rows = []
+    for forward in LetterForward.objects.filter(recipient_code=recipient).order_by("created_at"):
+        row = {name: getattr(forward, name) for name in FORWARD_EXPORT_FIELDS}
+        row["id"], row["letter_date"] = str(forward.id), forward.letter_date.isoformat()
+        rows.append(row)
+    return rows
+
+
+def letter_forward_from_export(row: dict) -> LetterForward:
+    """An unsaved record rebuilt from one exported row (``ValueError`` when it is malformed)."""
+    if not isinstance(row, dict) or set(row) != set(FORWARD_EXPORT_FIELDS):
+        raise ValueError("not an exported forwarded record")
+    if not all(isinstance(row[name], str) for name in FORWARD_EXPORT_FIELDS):
+        raise ValueError("not an exported forwarded record")
+    return LetterForward(
+        **{**row, "id": uuid.UUID(row["id"]), "letter_date": date.fromisoformat(row["letter_date"])}
+    )

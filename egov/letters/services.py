@@ -27,15 +27,17 @@ from hub.core.personal import SEX_FEMALE, kk_validate, nik_validate, phone_norma
 from hub.core.roles import is_upstream
 from hub.site.models import VillageSettings
 
-from . import conf, photos
+from . import conf, photos, sealing
 from .models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     PLACEHOLDER_RE,
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
+    ForwardRecipient,
     LetterAttachment,
     LetterCounter,
+    LetterForward,
     LetterRequest,
     LetterType,
     LetterVerification,
@@ -484,18 +486,20 @@ def _sex_label(nik_value: str) -> str:
         return ""
 
 
-def letter_body(request: LetterRequest, village) -> str:
-    """The type's body with every placeholder filled from the request and the village."""
+def letter_values(request: LetterRequest, village, *, display_dates: bool = True) -> dict:
+    """Every placeholder's value for a request: the common ones and the type's fields (dates
+    written out in Indonesian unless ``display_dates`` is False)."""
     values = json.loads(request.data or "{}")
     for key, value in list(values.items()):
-        if value and len(value) == 10 and value[4] == "-":
+        if display_dates and value and len(value) == 10 and value[4] == "-":
             with contextlib.suppress(ValueError):
                 values[key] = date_id(date.fromisoformat(value))
     try:
-        birth = date_id(nik_validate(request.nik).birth_date)
+        born = nik_validate(request.nik).birth_date
+        birth = date_id(born) if display_dates else born.isoformat()
     except ValidationError:
         birth = ""
-    filled = {
+    return {
         "nama": request.name,
         "nik": request.nik,
         "kk": request.kk,
@@ -509,6 +513,11 @@ def letter_body(request: LetterRequest, village) -> str:
         "provinsi": village.province_name,
         **values,
     }
+
+
+def letter_body(request: LetterRequest, village) -> str:
+    """The type's body with every placeholder filled from the request and the village."""
+    filled = letter_values(request, village)
     return PLACEHOLDER_RE.sub(
         lambda match: str(filled.get(match.group(1)) or "-"), request.letter_type.body_template
     )
@@ -560,6 +569,7 @@ def letter_request_approve(*, request_id, user, letter_date: date | None = None)
     whole hub on SQLite) is never held while a PDF is drawn: (1) the counter and the request's
     number, gap-free and unique; (2) the file, the verification record and the status. If (2)
     fails, the request keeps its number and approving again finishes it with that number."""
+    recipient = _forward_recipient_for(request_id)
     numbered = _request_number(
         request_id=request_id, user=user, letter_date=letter_date or timezone.localdate()
     )
@@ -601,6 +611,13 @@ def letter_request_approve(*, request_id, user, letter_date: date | None = None)
                 village_name=str(village.display_name),
                 pdf_sha256=digest,
             )
+            if recipient is not None:
+                _letter_forward_make(
+                    request=numbered,
+                    recipient=recipient,
+                    verification=verification,
+                    village=village,
+                )
             locked.status = RequestStatus.APPROVED
             locked.pdf_sha256 = digest
             locked.pdf_path = written
@@ -613,6 +630,113 @@ def letter_request_approve(*, request_id, user, letter_date: date | None = None)
         photos.private_delete(written)
         raise
     return locked
+
+
+def _forward_recipient_for(request_id) -> ForwardRecipient | None:
+    """The recipient the request's type forwards to, None when it forwards nothing; refuses
+    (before anything is numbered) when the type names one this hub does not have."""
+    kind = LetterType.objects.filter(requests__pk=request_id).first()
+    if kind is None:
+        raise LetterError(_("Permohonan tidak ditemukan."), code="not_found")
+    if not kind.forward_to:
+        return None
+    recipient = ForwardRecipient.objects.filter(code=kind.forward_to, active=True).first()
+    if recipient is None:
+        raise LetterError(
+            _(
+                "Jenis surat ini meneruskan data ke '%(code)s', tetapi penerima itu tidak ada "
+                "(atau tidak aktif) di hub ini. Sinkronkan dengan server induk atau ubah jenis "
+                "surat; permohonan belum disetujui."
+            )
+            % {"code": kind.forward_to},
+            code="recipient",
+        )
+    return recipient
+
+
+def _letter_forward_make(*, request, recipient, verification, village) -> LetterForward:
+    """The type's forwarded fields of an approved letter, sealed to the recipient's key."""
+    kind = request.letter_type
+    values = letter_values(request, village, display_dates=False)
+    chosen = {name: str(values.get(name) or "") for name in kind.forward_fields}
+    forward = LetterForward(
+        recipient_code=recipient.code,
+        key_id=recipient.key_id,
+        token=verification.token,
+        letter_type_code=kind.code,
+        number=verification.number,
+        letter_date=verification.letter_date,
+        village_code=verification.village_code,
+    )
+    payload = {"letter_type": kind.name, "fields": chosen}
+    forward.sealed = sealing.seal(
+        public_key=sealing.public_key_parse(recipient.public_key),
+        plaintext=json.dumps(payload, ensure_ascii=False, sort_keys=True).encode(),
+        aad=forward.associated_data(),
+    )
+    forward.save()
+    return forward
+
+
+def letter_forward_open(*, forward: LetterForward, private_key) -> dict:
+    """What a recipient reads from a forwarded record with its private key: the letter's facts
+    and the forwarded fields. :class:`LetterError` when the record is not for this key or was
+    changed (nothing is returned of it)."""
+    if forward.key_id != sealing.key_id(sealing.private_key_public(private_key)):
+        raise LetterError(
+            _("Data %(number)s disegel untuk kunci lain (%(key)s).")
+            % {"number": forward.number, "key": forward.key_id},
+            code="key",
+        )
+    try:
+        payload = json.loads(
+            sealing.unseal(
+                private_key=private_key, sealed=forward.sealed, aad=forward.associated_data()
+            )
+        )
+    except sealing.SealError as exc:
+        raise LetterError(
+            _("Data %(number)s dari desa %(village)s rusak atau telah diubah; tidak dibuka.")
+            % {"number": forward.number, "village": forward.village_code},
+            code="tampered",
+        ) from exc
+    return {
+        "id": str(forward.pk),
+        "village_code": forward.village_code,
+        "letter_type_code": forward.letter_type_code,
+        "letter_type": payload.get("letter_type", ""),
+        "number": forward.number,
+        "letter_date": forward.letter_date.isoformat(),
+        "token": forward.token,
+        "fields": payload.get("fields", {}),
+    }
+
+
+def forward_recipient_set(
+    *, code: str, name: str, region: str, public_key: str, active: bool = True
+) -> ForwardRecipient:
+    """Register (or update: a new key, a new name) an office that may receive forwarded data.
+    On the upstream only; the record syncs down to the villages of ``region``."""
+    if not is_upstream():
+        raise LetterError(_("Penerima didaftarkan di server induk, bukan di hub desa."))
+    try:
+        raw = sealing.public_key_parse(public_key)
+    except sealing.SealError as exc:
+        raise LetterError(
+            {"public_key": [_("Kunci publik harus kunci X25519: base64 dari 32 bita.")]}
+        ) from exc
+    recipient = ForwardRecipient.objects.filter(code=code).first() or ForwardRecipient(code=code)
+    recipient.name = name
+    recipient.region = region
+    recipient.public_key = sealing.public_key_text(raw)
+    recipient.key_id = sealing.key_id(raw)
+    recipient.active = active
+    try:
+        recipient.full_clean()
+    except ValidationError as exc:
+        raise LetterError(exc.message_dict) from exc
+    recipient.save()
+    return recipient
 
 
 def letter_pdf_bytes(request: LetterRequest) -> bytes:

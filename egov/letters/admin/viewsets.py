@@ -67,6 +67,8 @@ class LetterTypeViewSet(ModelViewSet):
         "body_template",
         "signer_name",
         "signer_position",
+        "forward_to",
+        "forward_fields",
         "active",
         "sort_order",
     ]

@@ -80,7 +80,12 @@ def request_form(request, code):
     return render(
         request,
         "egov_letters/request_form.html",
-        {"letter_type": letter_type, "form": form, "kiosk": _kiosk(request)},
+        {
+            "letter_type": letter_type,
+            "form": form,
+            "kiosk": _kiosk(request),
+            "forward": selectors.letter_forward_notice(letter_type),
+        },
         status=status,
     )
 
