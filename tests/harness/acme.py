@@ -10,6 +10,7 @@ key). Pebble validates DNS-01 by asking this ``named``.
 
 import base64
 import datetime
+import ipaddress
 import json
 import os
 import shutil
@@ -82,6 +83,12 @@ def bind_start(directory: Path, delegations: dict[str, str]) -> Bind:
         hubs += f"_acme-challenge.{relative} 60 IN CNAME {label}.{ACME_ZONE}.\n"
     (directory / "hubs.zone").write_text(hubs)
     (directory / "acme.zone").write_text(soa.format(zone=ACME_ZONE))
+    # a root zone of its own: recursion (needed to follow the CNAME into the other zone, as a
+    # CA's resolver does) never leaves 127.0.0.1
+    (directory / "root.zone").write_text(
+        ". 60 IN SOA ns.hubs.test. hostmaster.hubs.test. 1 60 60 600 5\n. 60 IN NS ns.hubs.test.\n"
+        "ns.hubs.test. 60 IN A 127.0.0.1\n"
+    )
     conf = directory / "named.conf"
     conf.write_text(
         f"""
@@ -91,12 +98,14 @@ options {{
     pid-file none;
     listen-on port {port} {{ {HOST}; }};
     listen-on-v6 {{ none; }};
-    recursion no;
+    recursion yes;
+    allow-recursion {{ 127.0.0.1; }};
     dnssec-validation no;
     notify no;
     session-keyfile none;
 }};
 controls {{ }};
+zone "." {{ type primary; file "{directory}/root.zone"; }};
 zone "{HUBS_ZONE}" {{ type primary; file "{directory}/hubs.zone"; }};
 zone "{ACME_ZONE}" {{
     type primary;
@@ -116,8 +125,12 @@ zone "{ACME_ZONE}" {{
     if not wait_until(lambda: _dns_answers(port) or process.poll() is not None, 30):
         bind.stop()
         pytest.fail(f"named did not start:\n{(directory / 'named.log').read_text()[-2000:]}")
-    if process.poll() is not None:
-        pytest.fail(f"named exited:\n{(directory / 'named.log').read_text()[-2000:]}")
+    log_text = (directory / "named.log").read_text()
+    if process.poll() is not None or "not loaded due to errors" in log_text:
+        bind.stop()
+        pytest.fail(
+            f"named exited or a zone did not load:\n{(directory / 'named.log').read_text()[-2000:]}"
+        )
     return bind
 
 
@@ -169,7 +182,10 @@ def _listener_certificate(directory: Path) -> tuple[Path, Path]:
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(__import__("ipaddress").ip_address(HOST))]
+                [
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address(HOST)),
+                ]
             ),
             critical=False,
         )
