@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hub.core.regions import VILLAGE_CODE_RE
 from hub.core.roles import is_upstream
@@ -98,16 +99,16 @@ def _csr_problem(request: CertificateRequest) -> str:
     try:
         csr = x509.load_pem_x509_csr(request.csr_pem.encode())
     except ValueError:
-        return "CSR tidak dapat dibaca."
+        return _("CSR tidak dapat dibaca.")
     if not csr.is_signature_valid:
-        return "Tanda tangan CSR tidak sah."
+        return _("Tanda tangan CSR tidak sah.")
     if tls.csr_names(csr) != [request.name.lower()]:
-        return "CSR harus berisi tepat satu nama, nama hub itu sendiri."
+        return _("CSR harus berisi tepat satu nama, nama hub itu sendiri.")
     key = csr.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-        return "Kunci CSR harus ECDSA P-256."
+        return _("Kunci CSR harus ECDSA P-256.")
     if tls.public_key_sha256(key) != request.key_sha256:
-        return "Sidik kunci tidak sesuai dengan CSR."
+        return _("Sidik kunci tidak sesuai dengan CSR.")
     return ""
 
 
@@ -205,10 +206,10 @@ def certificates_issue_due(*, now: datetime.datetime | None = None) -> dict:
             continue
         recent = [t for t in state.order_times if _parse(t) > now - datetime.timedelta(days=7)]
         if len(recent) >= MAX_ORDERS_PER_WEEK:
-            state.last_error = (
-                f"Sudah {len(recent)} pesanan minggu ini untuk desa ini; menunggu sebelum memesan "
+            state.last_error = _(
+                "Sudah %(count)s pesanan minggu ini untuk desa ini; menunggu sebelum memesan "
                 "lagi (batas CA)."
-            )
+            ) % {"count": len(recent)}
             state.retry_after = _parse(min(recent)) + datetime.timedelta(days=7)
             state.save()
             report.waiting.append(request.origin)
@@ -268,7 +269,7 @@ def _error_text(exc: BaseException) -> str:
             for c in authz.body.challenges
             if c.error is not None
         ]
-        return "DNS-01 gagal: " + "; ".join(details)
+        return _("DNS-01 gagal: %(details)s") % {"details": "; ".join(details)}
     return str(exc)[:1000] or exc.__class__.__name__
 
 

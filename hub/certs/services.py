@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hub.core.roles import is_upstream
 from hub.site.identity import village_code
@@ -55,9 +56,9 @@ def certificate_install(*, pem: str | bytes, source: str) -> CertificateInstall 
     name = tls_name()
     try:
         if key is None:
-            raise tls.CertificateRefused("Hub ini belum punya kunci; sertifikat tidak dipasang.")
+            raise tls.CertificateRefused(_("Hub ini belum punya kunci; sertifikat tidak dipasang."))
         if not name:
-            raise tls.CertificateRefused("Nama HTTPS hub ini belum diatur.")
+            raise tls.CertificateRefused(_("Nama HTTPS hub ini belum diatur."))
         info = tls.chain_check(
             pem, key_sha256=tls.public_key_sha256(key.public_key()), name=name, now=now
         )
@@ -66,8 +67,11 @@ def certificate_install(*, pem: str | bytes, source: str) -> CertificateInstall 
             return None
         if current and current.key_sha256 == info.key_sha256 and current.not_after > info.not_after:
             raise tls.CertificateRefused(
-                f"Sertifikat ini lebih lama dari yang terpasang (berlaku sampai "
-                f"{info.not_after:%Y-%m-%d}, yang terpasang {current.not_after:%Y-%m-%d})."
+                _(
+                    "Sertifikat ini lebih lama dari yang terpasang (berlaku sampai %(new)s, "
+                    "yang terpasang %(current)s)."
+                )
+                % {"new": f"{info.not_after:%Y-%m-%d}", "current": f"{current.not_after:%Y-%m-%d}"}
             )
     except tls.CertificateRefused as exc:
         logger.warning("certs: refused a certificate from %s: %s", source, exc)

@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from django.utils.translation import gettext as _
 
 KEY_FILE = "hub.key"
 FULLCHAIN = "fullchain.pem"
@@ -115,7 +116,7 @@ def chain_parse(pem: str | bytes) -> list[x509.Certificate]:
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError as exc:
-        raise CertificateRefused("Berkas bukan sertifikat PEM yang sah.") from exc
+        raise CertificateRefused(_("Berkas bukan sertifikat PEM yang sah.")) from exc
     return certs
 
 
@@ -153,27 +154,37 @@ def chain_check(
     checks that the certificate is whole, ours and current."""
     certs = chain_parse(pem)
     if not certs:
-        raise CertificateRefused("Berkas tidak berisi sertifikat.")
+        raise CertificateRefused(_("Berkas tidak berisi sertifikat."))
     leaf = certs[0]
     info = certificate_info(leaf)
     if info.key_sha256 != key_sha256:
-        raise CertificateRefused("Sertifikat bukan untuk kunci hub ini (kunci publiknya berbeda).")
+        raise CertificateRefused(
+            _("Sertifikat bukan untuk kunci hub ini (kunci publiknya berbeda).")
+        )
     if not name_covered(name, info.names):
         raise CertificateRefused(
-            f"Sertifikat tidak berlaku untuk nama {name} (berlaku untuk: "
-            f"{', '.join(info.names) or '-'})."
+            _("Sertifikat tidak berlaku untuk nama %(name)s (berlaku untuk: %(names)s).")
+            % {"name": name, "names": ", ".join(info.names) or "-"}
         )
     if info.not_after <= now:
-        raise CertificateRefused(f"Sertifikat sudah kedaluwarsa pada {info.not_after:%Y-%m-%d}.")
+        raise CertificateRefused(
+            _("Sertifikat sudah kedaluwarsa pada %(date)s.")
+            % {"date": f"{info.not_after:%Y-%m-%d}"}
+        )
     if info.not_before > now + NOT_BEFORE_LEEWAY:
-        raise CertificateRefused(f"Sertifikat baru berlaku mulai {info.not_before:%Y-%m-%d %H:%M}.")
+        raise CertificateRefused(
+            _("Sertifikat baru berlaku mulai %(date)s.")
+            % {"date": f"{info.not_before:%Y-%m-%d %H:%M}"}
+        )
     for child, parent in zip(certs, certs[1:], strict=False):
         try:
             child.verify_directly_issued_by(parent)
         except (ValueError, TypeError, InvalidSignature) as exc:
             raise CertificateRefused(
-                "Rantai sertifikat tidak utuh (sertifikat perantara tidak menandatangani "
-                "sertifikat sebelumnya)."
+                _(
+                    "Rantai sertifikat tidak utuh (sertifikat perantara tidak menandatangani "
+                    "sertifikat sebelumnya)."
+                )
             ) from exc
     return info
 
