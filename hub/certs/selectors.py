@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hub.site.identity import village_code
+from hub.sync.registry import nodes_last_synced
 
 from . import tls
 from .models import CertificateInstall, CertificateRequest, IssuedCertificate
@@ -65,3 +66,31 @@ def certificates_expiring_before_sync(
         if cert.not_after <= next_sync.get(cert.village_code, now):
             late.append(cert)
     return late
+
+
+def villages_next_sync(codes, now: datetime.datetime | None = None) -> dict:
+    """Upstream: when each village is expected to sync next. A village offline for a while is
+    expected to stay away about as long again (``now + (now - last seen)``); one never seen is
+    due now."""
+    now = now or timezone.now()
+    seen = nodes_last_synced(codes)
+    return {code: now + (now - seen[code]) if code in seen else now for code in codes}
+
+
+def certificates_at_risk(now: datetime.datetime | None = None) -> list[dict]:
+    """Upstream: villages whose certificate expires before their expected next sync, with what
+    the village last reported installing (for the dashboard)."""
+    now = now or timezone.now()
+    codes = list(IssuedCertificate.objects.values_list("village_code", flat=True))
+    next_sync = villages_next_sync(codes, now)
+    reports = {r.origin: r for r in CertificateRequest.objects.filter(origin__in=codes)}
+    return [
+        {
+            "code": cert.village_code,
+            "name": cert.name,
+            "not_after": cert.not_after,
+            "next_sync": next_sync[cert.village_code],
+            "install_error": getattr(reports.get(cert.village_code), "install_error", ""),
+        }
+        for cert in certificates_expiring_before_sync(now=now, next_sync=next_sync)
+    ]

@@ -1,5 +1,6 @@
-"""The dashboard's certificate panel: shown only when the certificate expires within
-``HUB_TLS_WARN_DAYS`` or the last one offered was refused."""
+"""The dashboard's certificate panels: on a village, shown only when the certificate expires
+within ``HUB_TLS_WARN_DAYS`` or the last one offered was refused; on the upstream, the villages
+whose certificate expires before their expected next sync."""
 
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
@@ -7,7 +8,7 @@ from wagtail.admin.ui.components import Component
 from hub.core.roles import is_upstream
 
 from .models import CertificateInstall
-from .selectors import certificate_expiry_warning, certificate_install_last
+from .selectors import certificate_expiry_warning, certificate_install_last, certificates_at_risk
 
 
 class CertificatePanel(Component):
@@ -25,9 +26,28 @@ class CertificatePanel(Component):
         return {"expiring": self.expiring, "refused": self.refused}
 
 
+class FleetCertificatePanel(Component):
+    """Upstream: villages whose certificate will expire before they are expected to sync."""
+
+    name = "certs_fleet"
+    template_name = "certs/admin/fleet_panel.html"
+    order = 60
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def get_context_data(self, parent_context):
+        return {"rows": self.rows}
+
+
 @hooks.register("construct_homepage_panels")
 def add_certificate_panel(request, panels):
-    if is_upstream() or not request.user.is_superuser:
+    if not request.user.is_superuser:
+        return
+    if is_upstream():
+        rows = certificates_at_risk()
+        if rows:
+            panels.append(FleetCertificatePanel(rows))
         return
     expiring = certificate_expiry_warning()
     last = certificate_install_last()
