@@ -218,6 +218,14 @@ def chain_install(tls_dir: Path, pem: str, serial: str) -> Path:
     os.replace(staging, target)
 
     live = tls_dir / "live"
+    if live.exists() and not live.is_symlink():
+        # a placeholder made before the first certificate (e.g. self-signed, so nginx starts):
+        # moved under certs/ once, so that it can become previous/
+        placeholder = certs_dir / "initial"
+        if placeholder.exists():
+            shutil.rmtree(placeholder)
+        os.replace(live, placeholder)
+        os.symlink("certs/initial", live)
     before = os.readlink(live) if live.is_symlink() else None
     _symlink_swap(tls_dir / "live", f"certs/{serial}")
     if before and before != f"certs/{serial}":

@@ -240,3 +240,19 @@ def test_a_key_readable_by_others_is_an_error(hub_tls):
     certificate_request_ensure()
     os.chmod(hub_tls / "hub.key", 0o644)
     assert "balai.certs.E001" in [p.id for p in check_certificate(None)]
+
+
+def test_a_placeholder_live_directory_is_kept_as_previous(hub_tls, test_ca):
+    # given a live/ directory made before the first certificate (a self-signed placeholder)
+    certificate_request_ensure()
+    (hub_tls / "live").mkdir()
+    (hub_tls / "live" / "fullchain.pem").write_text("placeholder")
+
+    # when the first certificate is installed
+    pem = test_ca.issue(hub_public_key(hub_tls))
+    certificate_install(pem=pem, source="test")
+
+    # then live/ is the new one and the placeholder is previous/
+    assert (hub_tls / "live").is_symlink()
+    assert (hub_tls / "live" / "fullchain.pem").read_text() == pem
+    assert (hub_tls / "previous" / "fullchain.pem").read_text() == "placeholder"
