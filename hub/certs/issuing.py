@@ -79,15 +79,15 @@ def acme_client() -> tuple[client.ClientV2, josepy.JWKEC]:
         net.verify_ssl = settings.HUB_ACME_CA_BUNDLE
     directory = client.ClientV2.get_directory(settings.HUB_ACME_DIRECTORY_URL, net)
     acme = client.ClientV2(directory, net)
-    contact = (f"mailto:{settings.HUB_ACME_EMAIL}",) if settings.HUB_ACME_EMAIL else ()
-    try:
-        acme.new_account(
-            messages.NewRegistration.from_data(
-                email=settings.HUB_ACME_EMAIL or None, terms_of_service_agreed=True
-            )
-            if contact
-            else messages.NewRegistration(terms_of_service_agreed=True)
+    registration = (
+        messages.NewRegistration.from_data(
+            email=settings.HUB_ACME_EMAIL, terms_of_service_agreed=True
         )
+        if settings.HUB_ACME_EMAIL
+        else messages.NewRegistration(terms_of_service_agreed=True)
+    )
+    try:
+        acme.new_account(registration)
     except errors.ConflictError as exc:
         # the account exists: its URL is the answer's Location
         net.account = messages.RegistrationResource(uri=exc.location, body=messages.Registration())
@@ -200,7 +200,7 @@ def certificates_issue_due(*, now: datetime.datetime | None = None) -> dict:
     for request in CertificateRequest.objects.exclude(csr_pem="").order_by("origin"):
         if not VILLAGE_CODE_RE.match(request.origin or ""):
             continue
-        state, _ = IssuanceState.objects.get_or_create(village_code=request.origin)
+        state, _created = IssuanceState.objects.get_or_create(village_code=request.origin)
         reason = request_due(request, state, now)
         if reason is None:
             continue
@@ -228,7 +228,7 @@ def certificates_issue_due(*, now: datetime.datetime | None = None) -> dict:
         acme, account_key = acme_client()
     except Exception as exc:  # the CA is unreachable or refuses the account: retry next hour
         logger.warning("certs: ACME directory/account: %s", exc)
-        for request, _, _ in due:
+        for request, _state, _recent in due:
             report.failed[request.origin] = f"ACME: {exc}"
         return report.__dict__
     for request, state, recent in due:
