@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "egov.documents",
     "egov.letters",
     "elearning.courses",
+    "hub.certs",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
@@ -382,3 +383,44 @@ EGOV_LETTERS_VERIFY_BASE_URL = os.environ.get("HUB_LETTER_VERIFY_URL", "")
 LIBRARY_KIWIX_PORT = env_int("HUB_KIWIX_PORT", 8090)
 LIBRARY_KIWIX_URL = f"http://127.0.0.1:{LIBRARY_KIWIX_PORT}"
 LIBRARY_KIWIX_TIMEOUT = env_int("HUB_KIWIX_TIMEOUT", 20)
+
+# HTTPS certificate of each hub (hub.certs, docs/https.md). The village makes its key (never
+# leaves the hub) and CSR in HUB_TLS_DIR; the certificate nginx serves is HUB_TLS_DIR/live/.
+# The name: HUB_TLS_NAME, else HUB_TLS_NAME_PATTERN filled with {code} (the village code),
+# {village_domain} and {province_domain}.
+HUB_TLS_DIR = Path(os.environ.get("HUB_TLS_DIR", DATA_DIR / "tls")).resolve()
+HUB_VILLAGE_DOMAIN = os.environ.get("HUB_VILLAGE_DOMAIN", "").strip().strip(".").lower()
+HUB_TLS_PROVINCE_DOMAIN = os.environ.get("HUB_TLS_PROVINCE_DOMAIN", "").strip().strip(".").lower()
+HUB_TLS_NAME_PATTERN = os.environ.get("HUB_TLS_NAME_PATTERN", "") or (
+    "balai.{village_domain}" if HUB_VILLAGE_DOMAIN else "{code}.{province_domain}"
+)
+HUB_TLS_NAME = os.environ.get("HUB_TLS_NAME", "").strip().strip(".").lower()
+# the admin warns this many days before the installed certificate expires
+HUB_TLS_WARN_DAYS = env_int("HUB_TLS_WARN_DAYS", 10)
+# Upstream only: the issuing service (ACME DNS-01; empty HUB_ACME_DNS_ZONE: nothing is issued).
+HUB_ACME_DIRECTORY_URL = os.environ.get(
+    "HUB_ACME_DIRECTORY_URL", "https://acme-v02.api.letsencrypt.org/directory"
+)
+# a CA bundle for the ACME server's own HTTPS (a test CA); empty: the system's
+HUB_ACME_CA_BUNDLE = os.environ.get("HUB_ACME_CA_BUNDLE", "")
+HUB_ACME_EMAIL = os.environ.get("HUB_ACME_EMAIL", "")
+HUB_ACME_ACCOUNT_KEY_FILE = Path(
+    os.environ.get("HUB_ACME_ACCOUNT_KEY_FILE", DATA_DIR / "acme" / "account.key")
+)
+# each hub's _acme-challenge name is a CNAME to <village code>.<HUB_ACME_DNS_ZONE>
+HUB_ACME_DNS_ZONE = os.environ.get("HUB_ACME_DNS_ZONE", "").strip().strip(".").lower()
+# the DNS updater (a hub.certs.dns.DnsUpdater subclass) and its options
+HUB_ACME_DNS_UPDATER = os.environ.get("HUB_ACME_DNS_UPDATER", "hub.certs.dns.Rfc2136Updater")
+HUB_ACME_DNS_OPTIONS = {
+    "server": os.environ.get("HUB_ACME_DNS_SERVER", "127.0.0.1"),
+    "port": env_int("HUB_ACME_DNS_PORT", 53),
+    "key_name": os.environ.get("HUB_ACME_TSIG_NAME", ""),
+    "key_file": os.environ.get("HUB_ACME_TSIG_SECRET_FILE", ""),
+    "algorithm": os.environ.get("HUB_ACME_TSIG_ALGORITHM", "hmac-sha256"),
+    "ttl": env_int("HUB_ACME_DNS_TTL", 60),
+}
+# seconds to wait after the TXT update before asking the CA to validate (secondaries)
+HUB_ACME_PROPAGATION_SECONDS = env_int("HUB_ACME_PROPAGATION_SECONDS", 0)
+# a failed order is retried after this many hours (a rate limit's Retry-After wins when longer)
+HUB_ACME_RETRY_HOURS = env_int("HUB_ACME_RETRY_HOURS", 6)
+HUB_ACME_ORDER_TIMEOUT = env_int("HUB_ACME_ORDER_TIMEOUT", 120)
