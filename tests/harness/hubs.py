@@ -36,6 +36,7 @@ from .processes import (
     hub_processes,
     kill_all,
     manage,
+    manage_many,
     stop_process,
     wait_until,
 )
@@ -389,17 +390,21 @@ class VillageNode:
             PYTHONUNBUFFERED="1",
             **self.extra_env,
         )
-        manage(self.env, "village_set_code", code)
-        self.public_key = manage(self.env, "node_init").stdout.strip()
+        url = f"http://{HOST}:{via_port or upstream.port}"
+        _code, public_key, _pinned = manage_many(
+            self.env,
+            [["village_set_code", code], ["node_init"], self._pin_command(url, upstream)],
+        )
+        self.public_key = public_key.strip()
         upstream.enroll(code, self.public_key)
-        self.pin(f"http://{HOST}:{via_port or upstream.port}", upstream)
         self.agents: list[Agent] = []
 
+    @staticmethod
+    def _pin_command(url: str, upstream: "UpstreamNode") -> list[str]:
+        return ["upstream_set", url, "--code", UPSTREAM_CODE, "--public-key", upstream.public_key]
+
     def pin(self, url: str, upstream: UpstreamNode):
-        manage(
-            self.env, "upstream_set", url, "--code", UPSTREAM_CODE,
-            "--public-key", upstream.public_key,
-        )  # fmt: skip
+        manage(self.env, *self._pin_command(url, upstream))
 
     def agent(self) -> Agent:
         agent = Agent(self.env, self.base / f"agent-{len(self.agents)}.log")

@@ -1,6 +1,7 @@
 """Processes on 127.0.0.1: free ports, HTTP probes, waiting, process trees, ``manage.py``."""
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -72,6 +73,22 @@ def manage(env: dict, *args: str, check: bool = True, timeout: float = 300):
     if check and result.returncode != 0:
         pytest.fail(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result
+
+
+def manage_many(env: dict, commands: list[list[str]], timeout: float = 300) -> list[str]:
+    """Several ``manage.py`` commands in one process, in order (one Django start instead of
+    one per command); each one's standard output. Fails the test when one fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.harness.commands", json.dumps(commands)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"manage.py commands {commands} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 30) -> None:
