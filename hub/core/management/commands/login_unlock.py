@@ -23,9 +23,10 @@ class Command(BaseCommand):
         username, address = options["username"], options["address"]
         if options["list"]:
             for attempt in AccessAttempt.objects.order_by("-attempt_time"):
+                last = f"{attempt.attempt_time:%Y-%m-%d %H:%M}"
                 self.stdout.write(
                     f"{attempt.username}\t{attempt.ip_address}\t"
-                    f"{attempt.failures_since_start} failures\tlast {attempt.attempt_time:%Y-%m-%d %H:%M}"
+                    f"{attempt.failures_since_start} failures\tlast {last}"
                 )
             return
         if options["all"] and (username or address):
