@@ -404,6 +404,8 @@ LOGGING = {
         "django_q": {"level": "WARNING"},
         "django-q": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # lockouts and repeated failures (WARNING), not every failed login
+        "axes": {"level": "WARNING"},
     },
 }
 
