@@ -20,6 +20,9 @@ def role_vars(role: str, **overrides) -> dict:
     path = ANSIBLE_DIR / "roles" / role / "defaults" / "main.yml"
     variables = {**(yaml.safe_load(path.read_text()) or {}), **overrides}
     variables.setdefault("ansible_managed", "Ansible managed (rendered by a test)")
+    # what Ansible itself defines that roles' defaults use
+    variables.setdefault("playbook_dir", str(ANSIBLE_DIR))
+    variables.setdefault("ansible_playbook_python", "/usr/bin/python3")
     for _ in range(5):
         for name, value in variables.items():
             if isinstance(value, str) and "{{" in value:
