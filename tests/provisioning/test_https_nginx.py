@@ -354,16 +354,18 @@ def test_nginx_redirects_to_the_name_and_passes_the_real_scheme(
 
     # HTTPS by the name, the certificate verified against itself as the CA
     context = ssl.create_default_context(cafile=str(certificate))
-    with socket.create_connection(("127.0.0.1", https_port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=NAME) as tls:
-            # a client's own X-Forwarded-Proto is replaced by what nginx saw
-            tls.sendall(
-                f"GET / HTTP/1.1\r\nHost: {NAME}\r\nX-Forwarded-Proto: http\r\n"
-                "Connection: close\r\n\r\n".encode()
-            )
-            answer = b""
-            while chunk := tls.recv(65536):
-                answer += chunk
+    with (
+        socket.create_connection(("127.0.0.1", https_port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=NAME) as tls,
+    ):
+        # a client's own X-Forwarded-Proto is replaced by what nginx saw
+        tls.sendall(
+            f"GET / HTTP/1.1\r\nHost: {NAME}\r\nX-Forwarded-Proto: http\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200")
     assert b"Strict-Transport-Security" not in head
