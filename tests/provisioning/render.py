@@ -5,6 +5,7 @@ import jinja2
 import yaml
 from ansible.plugins.filter.core import FilterModule as CoreFilters
 from ansible.plugins.filter.mathstuff import FilterModule as MathFilters
+from ansible.plugins.test.mathstuff import TestModule as MathTests
 
 from .conftest import ANSIBLE_DIR
 
@@ -14,6 +15,7 @@ _env = jinja2.Environment(  # noqa: S701
 )
 _env.filters.update(CoreFilters().filters())
 _env.filters.update(MathFilters().filters())
+_env.tests.update(MathTests().tests())
 
 
 def role_vars(role: str, **overrides) -> dict:
@@ -35,3 +37,8 @@ def render(role: str, template: str, variables: dict) -> str:
     """``roles/<role>/templates/<template>`` rendered with ``variables``."""
     source = (ANSIBLE_DIR / "roles" / role / "templates" / template).read_text()
     return _env.from_string(source).render(**variables)
+
+
+def render_expression(expression: str, variables: dict) -> bool:
+    """An ``assert``/``when`` condition of a task, evaluated with ``variables``."""
+    return _env.compile_expression(expression)(**variables) is True

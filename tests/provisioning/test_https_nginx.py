@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,7 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.harness.processes import free_port
 
-from .render import render, role_vars
+from .render import render, render_expression, role_vars
 
 pytestmark = pytest.mark.ansible
 
@@ -388,3 +389,38 @@ def test_nginx_limits_login_posts_per_address(tmp_path, app_stand_in, running_ng
     # a client claiming HTTPS on plain HTTP is not believed
     _, body = _get(http_port, "/", "balai.lan", headers={"X-Forwarded-Proto": "https"})
     assert json.loads(body)["proto"] == "http"
+
+
+# --- the access point and its DNS (role hub_local_network) ------------------------------------
+
+
+def test_access_point_is_wpa2_with_client_isolation_and_dns_answers_the_name():
+    variables = role_vars(
+        "hub_local_network",
+        hub_local_network_passphrase="kata-sandi-wifi-desa",
+        hub_local_network_tls_name=NAME,
+    )
+    hostapd = render("hub_local_network", "etc/hostapd/hostapd.conf.j2", variables)
+    assert "wpa=2\n" in hostapd and "rsn_pairwise=CCMP\n" in hostapd
+    assert "ap_isolate=1\n" in hostapd
+    dnsmasq = render("hub_local_network", "etc/dnsmasq.d/balai.conf.j2", variables)
+    assert f"host-record={NAME},192.168.4.1\n" in dnsmasq
+    assert "address=/balai.lan/192.168.4.1\n" in dnsmasq
+
+
+def test_access_point_refuses_an_open_network_unless_asked():
+    # tried: the role's own check with no passphrase, a short one, a good one, open on purpose
+    tasks = yaml.safe_load(
+        (Path(__file__).parents[2] / "ansible/roles/hub_local_network/tasks/main.yml").read_text()
+    )
+    check = next(t for t in tasks if t["name"] == "Check the access point settings")
+    condition = check["ansible.builtin.assert"]["that"][0]
+
+    def holds(**overrides) -> bool:
+        variables = role_vars("hub_local_network", **overrides)
+        return render_expression(condition, variables)
+
+    assert not holds()  # the default: no passphrase, not open
+    assert not holds(hub_local_network_passphrase="pendek")  # 6 characters
+    assert holds(hub_local_network_passphrase="kata-sandi-wifi-desa")
+    assert holds(hub_local_network_open=True)
