@@ -149,7 +149,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last: turns a login refused during a lockout into the lockout page
-    "axes.middleware.AxesMiddleware",
+    "hub.core.logins.LoginMiddleware",
 ]
 
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -188,8 +188,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # every gunicorn worker.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "hub.core.logins.SerialPasswordBackend",
 ]
+# Password checks (PBKDF2, a quarter second of a Pi's core each) at a time on this host, and how
+# long a login waits for one before it is answered "busy, try again" (hub.core.logins).
+HUB_LOGIN_CONCURRENT_CHECKS = env_int("HUB_LOGIN_CONCURRENT_CHECKS", 1)
+HUB_LOGIN_WAIT_SECONDS = env_int("HUB_LOGIN_WAIT_SECONDS", 15)
+AXES_WHITELIST_CALLABLE = "hub.core.logins.login_busy"
 AXES_FAILURE_LIMIT = env_int("HUB_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HUB_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -184,3 +184,38 @@ def test_auto_mode_marks_cookies_secure_on_https_only(client, official, settings
     response = _login(client, PASSWORD, address="127.0.0.1", HTTP_X_FORWARDED_PROTO="http")
     assert _logged_in(response)
     assert not response.cookies["balai_sesi"]["secure"]
+
+
+def test_a_login_waiting_too_long_for_a_password_check_is_busy_not_wrong(
+    client, official, settings
+):
+    from hub.core.logins import password_check_slot
+
+    settings.HUB_LOGIN_WAIT_SECONDS = 0
+    # given: the hub's one password-check slot taken (another login being checked)
+    with password_check_slot(0) as granted:
+        assert granted
+        # when: the official logs in meanwhile
+        response = _login(client, PASSWORD)
+    # then: "busy, try again", not checked, not counted towards a lockout
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "Server sedang sibuk" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+    # and once the slot is free the same login works
+    assert _logged_in(_login(client, PASSWORD))
+
+
+def test_password_check_slots_are_shared_across_threads(settings):
+    import threading
+
+    from hub.core.logins import password_check_slot
+
+    settings.HUB_LOGIN_CONCURRENT_CHECKS = 2
+    results = []
+    with password_check_slot(0) as first, password_check_slot(0) as second:
+        thread = threading.Thread(target=lambda: results.append(password_check_slot(0).__enter__()))
+        thread.start()
+        thread.join()
+    # two slots: two had, the third (another thread) refused
+    assert (first, second, results) == (True, True, [False])
