@@ -94,7 +94,7 @@ def reader_latencies(base: str, readers: int, seconds: float, flood=None) -> dic
     stop = threading.Event()
     samples: list[float] = []
     errors: list[str] = []
-    flood_posts = [0]
+    flood_posts = [0, {}]
     lock = threading.Lock()
 
     def read():
@@ -135,6 +135,7 @@ def reader_latencies(base: str, readers: int, seconds: float, flood=None) -> dic
         "errors": len(errors),
         "flood_posts": flood_posts[0],
         "flood_posts_per_s": flood_posts[0] / seconds,
+        "flood_statuses": {str(k): v for k, v in sorted(flood_posts[1].items())},
     }
 
 
@@ -145,11 +146,12 @@ def flooder(base: str, names: list[str], fresh_names: bool):
         session, token = _session(base)
         while not stop.is_set():
             name = f"tamu-{secrets.token_hex(6)}" if fresh_names else names[number % len(names)]
-            # a dropped connection or a timeout is still a post that was made
+            status = 0  # a dropped connection or a timeout is still a post that was made
             with contextlib.suppress(OSError, requests.RequestException):
-                _post(base, session, token, name, secrets.token_hex(8))
+                status, _ = _post(base, session, token, name, secrets.token_hex(8))
             with lock:
                 counter[0] += 1
+                counter[1][status] = counter[1].get(status, 0) + 1
 
     return run
 
@@ -261,15 +263,16 @@ def run(args) -> int:
         ),
         Check(
             f"villager page p95, {args.flooders} clients posting wrong passwords",
-            f"{flood['p95_ms']:.0f} ms = {ratio:.2f} × idle ({flood['flood_posts_per_s']:.0f} "
-            f"posts/s, {flood['errors']} read errors)",
+            f"{flood['p95_ms']:.0f} ms = {ratio:.2f} × idle ({flood['flood_posts_per_s']:.1f} "
+            f"posts/s, statuses {flood['flood_statuses']}, {flood['errors']} read errors)",
             "≤ 2 × idle",
             ratio <= TARGET_RATIO and flood["errors"] == 0,
         ),
         Check(
             f"villager page p95, {args.flooders} clients, a new name each post (no nginx)",
             f"{fresh['p95_ms']:.0f} ms = {fresh['p95_ms'] / idle['p95_ms']:.2f} × idle "
-            f"({fresh['flood_posts_per_s']:.1f} posts/s, {fresh['errors']} read errors)",
+            f"({fresh['flood_posts_per_s']:.1f} posts/s, statuses {fresh['flood_statuses']}, "
+            f"{fresh['errors']} read errors)",
             "— (nginx limit_req)",
             None,
         ),
