@@ -2,8 +2,8 @@
 
 Failures are counted per user name *and* address: a phone guessing the official's password
 locks only itself out of that name, and the official logs in from the office PC meanwhile.
-While locked, the Axes backend refuses before any password is hashed (a PBKDF2 run costs a
-Pi about a quarter of a second), and AxesMiddleware answers with :func:`lockout_response`."""
+While locked, the Axes backend refuses before any password is hashed (1,000,000 PBKDF2 rounds
+cost a core about a second), and AxesMiddleware answers with :func:`lockout_response`."""
 
 import contextlib
 import fcntl
@@ -86,7 +86,8 @@ class SerialPasswordBackend(ModelBackend):
     """Django's ModelBackend with at most HUB_LOGIN_CONCURRENT_CHECKS password checks at a time
     on the host.
 
-    A PBKDF2 check takes a whole core for a quarter of a second on a Pi; twenty phones posting
+    A PBKDF2 check takes a whole core for about a second (1.0-1.5 s on the 2-core test machine);
+    twenty phones posting
     passwords at once would take both cores of a small hub from the villagers reading pages. One
     check at a time leaves them a core. A login that waits longer than HUB_LOGIN_WAIT_SECONDS is
     answered "busy, try again" (503), and is not counted towards a lockout."""

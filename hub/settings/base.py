@@ -190,8 +190,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "hub.core.logins.SerialPasswordBackend",
 ]
-# Password checks (PBKDF2, a quarter second of a Pi's core each) at a time on this host, and how
-# long a login waits for one before it is answered "busy, try again" (hub.core.logins).
+# Password checks at a time on this host (PBKDF2, Django 5.2's 1,000,000 rounds: a core for about
+# a second each), and how long a login waits for one before "busy, try again" (hub.core.logins).
 HUB_LOGIN_CONCURRENT_CHECKS = env_int("HUB_LOGIN_CONCURRENT_CHECKS", 1)
 HUB_LOGIN_WAIT_SECONDS = env_int("HUB_LOGIN_WAIT_SECONDS", 15)
 AXES_WHITELIST_CALLABLE = "hub.core.logins.login_busy"

@@ -74,7 +74,7 @@ def test_while_locked_no_password_is_checked(client, official):
         assert _login(client, PASSWORD).status_code == 429
     for _ in range(10):
         assert _login(client, "tebakan-lagi").status_code == 429
-    # the refusal comes before any hashing (a quarter second of a Pi's CPU each in production)
+    # the refusal comes before any hashing (a core for about a second each in production)
     assert CountingHasher.verified == 0
     # and a refused attempt neither counts nor extends the lockout
     assert AccessAttempt.objects.get(username="sekdes", ip_address=PHONE).failures_since_start == 5
