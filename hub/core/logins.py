@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from axes.helpers import get_cool_off, get_failure_limit
-from axes.middleware import AxesMiddleware
 from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -108,12 +107,14 @@ def login_busy(request, credentials=None) -> bool:
     return bool(getattr(request, "balai_login_busy", False))
 
 
-class LoginMiddleware(AxesMiddleware):
-    """AxesMiddleware (the lockout page), plus the busy page when no password check slot came
-    free in time."""
+class LoginBusyMiddleware:
+    """The busy page (503) for a login that found no password-check slot in time."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
 
     def __call__(self, request):
-        response = super().__call__(request)
+        response = self.get_response(request)
         if getattr(request, "balai_login_busy", False):
             response = render(request, "core/login_busy.html", status=503)
             response["Retry-After"] = "10"

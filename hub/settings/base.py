@@ -148,8 +148,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # last: turns a login refused during a lockout into the lockout page
-    "hub.core.logins.LoginMiddleware",
+    # last: a login refused while the password checks were busy, or during a lockout, gets its
+    # own page (hub.core.logins)
+    "hub.core.logins.LoginBusyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 WSGI_APPLICATION = "hub.wsgi.application"
