@@ -242,6 +242,23 @@ def test_upstream_with_its_own_certificate_admin_allowlist_port_and_terminator(t
     assert "location /sync/v1/" in config  # signed: kept on plain HTTP during the move
 
 
+def test_admin_port_and_allowlist_in_plain_http_mode(tmp_path):
+    site = Site(
+        tmp_path,
+        hub_nginx_tls_name=NAME,
+        hub_nginx_admin_allow=["192.168.4.0/28"],
+        hub_nginx_admin_port=8081,
+    )
+    result = site.select()
+    assert result.returncode == 0, result.stderr
+    assert site.mode() == "http.conf"
+    config = site.dump()
+    assert "listen 8081;" in config
+    assert "allow 192.168.4.0/28;" in config
+    # the site's own port answers 404 under /admin/, the admin port serves it
+    assert "set $balai_admin_here 0;" in config and "set $balai_admin_here 1;" in config
+
+
 # --- nginx itself, on free ports, in front of a stand-in for gunicorn -------------------------
 
 
