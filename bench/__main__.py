@@ -1,10 +1,19 @@
-"""``python -m bench pages|market|sync|learn|learn-library|egov-pages|egov-letters [options]``: one
-bench (``--help`` after its name)."""
+"""``python -m bench NAME [options]``: one bench (NAME one of BENCHES; ``--help`` after its
+name)."""
 
 import importlib
 import sys
 
-BENCHES = ("pages", "market", "sync", "learn", "learn-library", "egov-pages", "egov-letters")
+BENCHES = (
+    "pages",
+    "market",
+    "sync",
+    "learn",
+    "learn-library",
+    "egov-pages",
+    "egov-letters",
+    "login",
+)
 # a bench whose module is not named after it (the others: the name with - as _)
 MODULES = {"learn": "learn_courses"}
 

@@ -80,3 +80,32 @@ def field_key_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def https_mode_check(app_configs, **kwargs):
+    """With ``HUB_HTTPS=auto`` Django's own secure-cookie and redirect checks are silenced
+    (hub/settings/base.py): the middleware that replaces them must be in place, and the hub must
+    be behind nginx, which redirects and says which requests came over HTTPS."""
+    if settings.HUB_HTTPS_MODE != "auto":
+        return []
+    errors = []
+    for name in ("hub.core.https.ProxyHeadersMiddleware", "hub.core.https.SecureCookiesMiddleware"):
+        if name not in settings.MIDDLEWARE:
+            errors.append(
+                Error(
+                    f"HUB_HTTPS=auto needs {name} in MIDDLEWARE.",
+                    hint="Cookies on HTTPS answers would not be Secure.",
+                    id="balai.E020",
+                )
+            )
+    if not settings.HUB_BEHIND_PROXY:
+        errors.append(
+            Warning(
+                "HUB_HTTPS=auto without HUB_BEHIND_PROXY: nothing redirects to HTTPS and no "
+                "request is seen as HTTPS.",
+                hint="auto is for a hub behind its nginx (Ansible's hub_nginx); use 1 or 0.",
+                id="balai.W020",
+            )
+        )
+    return errors

@@ -5,6 +5,7 @@ secret key, collected static files) lives in ``HUB_DATA_DIR``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -35,6 +36,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def https_mode(value: str) -> str:
+    """``HUB_HTTPS`` as ``off``, ``on`` or ``auto`` (see the HTTPS block below)."""
+    value = value.strip().lower()
+    if value in {"", "0", "off", "false", "no"}:
+        return "off"
+    if value in {"1", "on", "true", "yes"}:
+        return "on"
+    if value == "auto":
+        return "auto"
+    raise ImproperlyConfigured(f"HUB_HTTPS must be 0, 1 or auto, not {value!r}.")
+
+
+def https_origins(hosts: list[str]) -> list[str]:
+    """``https://name`` for each host name (not an address, a wildcard or localhost)."""
+    origins = []
+    for host in hosts:
+        name = host.lstrip(".")
+        if not name or name == "*" or name == "localhost" or name.startswith("["):
+            continue
+        if name.replace(".", "").isdigit():
+            continue
+        origins.append(f"https://{name}")
+    return origins
 
 
 def read_secret_key() -> str:
@@ -68,7 +94,6 @@ DATA_DIR = Path(os.environ.get("HUB_DATA_DIR", BASE_DIR / "data")).resolve()
 SECRET_KEY = read_secret_key()
 DEBUG = env_bool("HUB_DEBUG", False)
 ALLOWED_HOSTS = env_list("HUB_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "balai.lan"])
-CSRF_TRUSTED_ORIGINS = env_list("HUB_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "hub.core",
@@ -104,9 +129,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # first: forwarded headers from anyone but nginx are dropped before anything reads them
+    "hub.core.https.ProxyHeadersMiddleware",
+    "hub.core.https.SecureCookiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hub.core.middleware.MediaHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,6 +149,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: a login refused while the password checks were busy, or during a lockout, gets its
+    # own page (hub.core.logins)
+    "hub.core.logins.LoginBusyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -150,6 +183,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes; hub/core/logins.py, docs/https-deploy.md): this many wrong
+# passwords for one user name from one address lock that pair out for HUB_LOGIN_LOCKOUT_MINUTES.
+# The Axes backend comes first, so a login during a lockout is refused before a password is
+# hashed; `manage.py login_unlock NAME` opens it early. Counts live in the database, shared by
+# every gunicorn worker.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "hub.core.logins.SerialPasswordBackend",
+]
+# Password checks at a time on this host (PBKDF2, Django 5.2's 1,000,000 rounds: a core for about
+# a second each), and how long a login waits for one before "busy, try again" (hub.core.logins).
+HUB_LOGIN_CONCURRENT_CHECKS = env_int("HUB_LOGIN_CONCURRENT_CHECKS", 1)
+HUB_LOGIN_WAIT_SECONDS = env_int("HUB_LOGIN_WAIT_SECONDS", 15)
+AXES_WHITELIST_CALLABLE = "hub.core.logins.login_busy"
+AXES_FAILURE_LIMIT = env_int("HUB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HUB_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "hub.core.https.client_address"
+AXES_LOCKOUT_CALLABLE = "hub.core.logins.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# a refused login during a lockout neither writes to the database nor extends the lockout
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# no table of every successful login (addresses are personal data, and it only grows)
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 # Language: Bahasa Indonesia first, English second.
 LANGUAGE_CODE = "id"
@@ -208,21 +268,62 @@ CACHES = {
 }
 HUB_PAGE_CACHE_GENERATION_FILE = DATA_DIR / "cache" / "pages.generation"
 
-# Sessions and cookies.
+# Sessions and cookies. Sessions are the admin's only (villagers have none): on a shared office PC
+# a session ends when the browser closes or after HUB_SESSION_IDLE_SECONDS without a request.
 SESSION_COOKIE_NAME = "balai_sesi"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("HUB_HTTPS", False)
-CSRF_COOKIE_SECURE = env_bool("HUB_HTTPS", False)
+SESSION_COOKIE_AGE = env_int("HUB_SESSION_IDLE_SECONDS", 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# nginx in front: it sets X-Forwarded-Proto and appends the client to X-Forwarded-For
+
+# HTTPS (docs/https-deploy.md). HUB_HTTPS is one of:
+#   0    plain HTTP (scripts/run, tests, a bare hub);
+#   1    HTTPS only (the upstream): plain HTTP is redirected, cookies are Secure, and the
+#        upstream sends HSTS (hub/settings/upstream.py);
+#   auto a village hub provisioned by Ansible: HTTPS on its public name once a valid certificate
+#        is installed, plain HTTP at balai.lan until then. Only nginx knows which (it redirects
+#        when the certificate is valid), so Django never redirects, marks cookies Secure on
+#        every answer to an HTTPS request (hub.core.https.SecureCookiesMiddleware) and never
+#        sends HSTS: a policy on the village's name would lock phones out the day a certificate
+#        expires while the satellite link is down.
+HUB_HTTPS_MODE = https_mode(os.environ.get("HUB_HTTPS", "0"))
+HUB_HTTPS = HUB_HTTPS_MODE == "on"
+SESSION_COOKIE_SECURE = HUB_HTTPS
+CSRF_COOKIE_SECURE = HUB_HTTPS
+SECURE_SSL_REDIRECT = HUB_HTTPS
+# Not redirected: /healthz (asked over plain HTTP on the host itself) and, unless
+# HUB_HTTPS_SYNC_PLAIN=0, the sync API: every request and answer there is signed with the
+# nodes' Ed25519 keys, villages provisioned with an http:// upstream URL keep syncing while they
+# move to https://, and a POST redirected to another scheme would lose its body anyway.
+HUB_HTTPS_SYNC_PLAIN = env_bool("HUB_HTTPS_SYNC_PLAIN", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"] + ([r"^sync/v1/"] if HUB_HTTPS_SYNC_PLAIN else [])
+SECURE_HSTS_SECONDS = 0
+# nginx in front: it sets X-Forwarded-Proto and appends the client to X-Forwarded-For. Both are
+# believed only from the addresses in HUB_TRUSTED_PROXIES (nginx on the same host); from any
+# other address hub.core.https.ProxyHeadersMiddleware drops them before anything reads them.
 HUB_BEHIND_PROXY = env_bool("HUB_BEHIND_PROXY", False)
+HUB_TRUSTED_PROXIES = env_list("HUB_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 if HUB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
+# `manage.py check --deploy` warnings that the HTTPS mode answers another way (hub.core.checks
+# checks those ways are in place instead): with HUB_HTTPS=auto nginx redirects once the
+# certificate is valid (W008) and SecureCookiesMiddleware makes cookies Secure on HTTPS
+# (W012, W016). HSTS (W004) is the upstream's only: hub/settings/village.py.
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W008", "security.W012", "security.W016"] if HUB_HTTPS_MODE == "auto" else []
+)
+# Origins a form may be posted from: https:// of every name the hub answers to (not addresses),
+# or the list in HUB_CSRF_TRUSTED_ORIGINS.
+CSRF_TRUSTED_ORIGINS = env_list(
+    "HUB_CSRF_TRUSTED_ORIGINS",
+    https_origins(ALLOWED_HOSTS) if HUB_HTTPS_MODE != "off" else [],
+)
 
 # Wagtail.
 WAGTAIL_SITE_NAME = "Balai"
@@ -311,6 +412,8 @@ LOGGING = {
         "django_q": {"level": "WARNING"},
         "django-q": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # lockouts and repeated failures (WARNING), not every failed login
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -1,7 +1,7 @@
 """Village hub (the default role): SQLite in WAL mode in the data directory."""
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, env_int
+from .base import DATA_DIR, SILENCED_SYSTEM_CHECKS, env_int
 
 ROOT_URLCONF = "hub.urls"
 
@@ -38,3 +38,7 @@ DATABASES = {
 
 # Wagtail's database search backend, with UUID primary keys indexed the way SQLite stores them.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "hub.core.search_sqlite"}}
+
+# Never HSTS on a village (hub/settings/base.py: a certificate that expires during a long outage
+# must not lock phones out of the hub), so check --deploy's advice to send it does not apply.
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W004"]
