@@ -371,6 +371,13 @@ SYNC_PROBE_TIMEOUT = env_int("HUB_SYNC_PROBE_TIMEOUT", 5)
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)
 MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)
 
+# Learner profiles (elearning.courses): a nickname + 4-digit PIN. After LOCK_AFTER wrong PINs in
+# a row the profile waits LOCK_SECONDS; after MAX_FAILURES it stays locked until a facilitator
+# sets a new PIN, so at most MAX_FAILURES of the 10,000 PINs can ever be tried.
+LEARNER_PIN_LOCK_AFTER = env_int("HUB_LEARNER_PIN_LOCK_AFTER", 5)
+LEARNER_PIN_LOCK_SECONDS = env_int("HUB_LEARNER_PIN_LOCK_SECONDS", 900)
+LEARNER_PIN_MAX_FAILURES = env_int("HUB_LEARNER_PIN_MAX_FAILURES", 10)
+
 # The offline library (elearning.library): ZIM archives dropped into LIBRARY_DIR are served by
 # kiwix-serve, its own process (GPL: run beside the hub, never imported), on 127.0.0.1 under
 # /pustaka/. Without nginx the hub proxies /pustaka/ to it (LIBRARY_KIWIX_TIMEOUT: seconds a
