@@ -513,3 +513,20 @@ class Learner(models.Model):
         taken = Learner.objects.filter(nickname_key=nickname_key(self.nickname))
         if taken.exclude(pk=self.pk).exists():
             raise ValidationError({"nickname": _("Nama panggilan ini sudah dipakai.")})
+
+
+class PinFailure(models.Model):
+    """One wrong PIN (or unknown nickname) typed from one client address, kept for an hour: the
+    login refuses an address with too many, so trying one PIN on every nickname cannot lock the
+    village's profiles one after another. The address is kept only as a keyed hash. Local: does
+    not sync."""
+
+    address_key = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("PIN salah")
+        verbose_name_plural = pgettext_lazy("jamak", "PIN salah")
+
+    def __str__(self):
+        return f"{self.address_key[:8]} · {self.at:%Y-%m-%d %H:%M}"

@@ -10,8 +10,10 @@ The login cookie holds the profile's id and its ``login_version``; a new PIN bum
 which signs out every phone still holding the old cookie.
 """
 
+import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import signing
 
@@ -44,6 +46,11 @@ def pin_matches(pin: str, encoded: str) -> bool:
 def pin_burn() -> None:
     """Spend the time of one PIN check, so an unknown nickname answers as slowly as a known."""
     LearnerPinHasher().encode(secrets.token_hex(2), "x" * 22)
+
+
+def address_key(address: str) -> str:
+    """A client address as the wrong-PIN count keeps it: a hash keyed with the hub's secret."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}|pin|{address}".encode()).hexdigest()
 
 
 def nickname_clean(raw) -> str:

@@ -32,6 +32,7 @@ from .models import (
     Lesson,
     MediaAsset,
     MediaKind,
+    PinFailure,
     Question,
     TranscodeStatus,
 )
@@ -314,7 +315,7 @@ def learner_create(*, nickname: str, pin: str, pin_again: str, group_id) -> Lear
         ) from exc
 
 
-def learner_login(*, nickname: str, pin: str, now=None) -> Learner:
+def learner_login(*, nickname: str, pin: str, address: str = "", now=None) -> Learner:
     """The profile for ``nickname`` when ``pin`` is its PIN.
 
     Every try takes one of the nickname's slots first, in one conditional UPDATE, so parallel
@@ -322,12 +323,26 @@ def learner_login(*, nickname: str, pin: str, now=None) -> Learner:
     profile waits ``LEARNER_PIN_LOCK_SECONDS``, and after ``LEARNER_PIN_MAX_FAILURES`` it stays
     locked until a facilitator gives it a new PIN — at most that many of the 10,000 PINs can
     ever be tried. A right PIN clears the count. An unknown nickname gets the same answer as a
-    wrong PIN."""
+    wrong PIN.
+
+    Apart from that, a client ``address`` with ``LEARNER_PIN_ADDRESS_LIMIT`` wrong PINs (any
+    nicknames) in the last ``LEARNER_PIN_ADDRESS_WINDOW`` seconds is refused before any profile
+    is looked at, so one phone cannot lock the whole village's profiles."""
     now = now or timezone.now()
     refused = _("Nama panggilan atau PIN salah.")
+    address_key = profiles.address_key(address) if address else ""
+    if address_key:
+        window = now - timedelta(seconds=settings.LEARNER_PIN_ADDRESS_WINDOW)
+        recent = PinFailure.objects.filter(address_key=address_key, at__gt=window).count()
+        if recent >= settings.LEARNER_PIN_ADDRESS_LIMIT:
+            raise ProfileLocked(
+                _("Terlalu banyak PIN salah dari ponsel ini. Coba lagi %(n)d menit lagi.")
+                % {"n": max(1, -(-settings.LEARNER_PIN_ADDRESS_WINDOW // 60))}
+            )
     learner = Learner.objects.filter(nickname_key=profiles.nickname_key(nickname)).first()
     if learner is None or not profiles.pin_valid(pin):
         profiles.pin_burn()
+        _pin_failure_record(address_key, now)
         raise ProfileRefused(refused)
     taken = Learner.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lte=now),
@@ -342,6 +357,7 @@ def learner_login(*, nickname: str, pin: str, now=None) -> Learner:
         learner.refresh_from_db()
         return learner
     learner.refresh_from_db(fields=["failed_pins", "locked_until"])
+    _pin_failure_record(address_key, now)
     if learner.failed_pins >= settings.LEARNER_PIN_MAX_FAILURES:
         raise ProfileLocked(_locked_message(learner))
     if learner.failed_pins % settings.LEARNER_PIN_LOCK_AFTER == 0:
@@ -349,6 +365,15 @@ def learner_login(*, nickname: str, pin: str, now=None) -> Learner:
         learner.save(update_fields=["locked_until"])
         raise ProfileLocked(_locked_message(learner))
     raise ProfileRefused(refused)
+
+
+def _pin_failure_record(address_key: str, now) -> None:
+    """Note a wrong PIN from an address, and forget those older than the window."""
+    if not address_key:
+        return
+    PinFailure.objects.create(address_key=address_key, at=now)
+    window = now - timedelta(seconds=settings.LEARNER_PIN_ADDRESS_WINDOW)
+    PinFailure.objects.filter(at__lte=window).delete()
 
 
 def _locked_message(learner: Learner) -> str:

@@ -377,6 +377,10 @@ MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)
 LEARNER_PIN_LOCK_AFTER = env_int("HUB_LEARNER_PIN_LOCK_AFTER", 5)
 LEARNER_PIN_LOCK_SECONDS = env_int("HUB_LEARNER_PIN_LOCK_SECONDS", 900)
 LEARNER_PIN_MAX_FAILURES = env_int("HUB_LEARNER_PIN_MAX_FAILURES", 10)
+# and one client address may type ADDRESS_LIMIT wrong PINs (any nicknames) per ADDRESS_WINDOW
+# seconds, so one phone cannot lock every profile of the village by trying one PIN on each
+LEARNER_PIN_ADDRESS_LIMIT = env_int("HUB_LEARNER_PIN_ADDRESS_LIMIT", 20)
+LEARNER_PIN_ADDRESS_WINDOW = env_int("HUB_LEARNER_PIN_ADDRESS_WINDOW", 3600)
 
 # The offline library (elearning.library): ZIM archives dropped into LIBRARY_DIR are served by
 # kiwix-serve, its own process (GPL: run beside the hub, never imported), on 127.0.0.1 under

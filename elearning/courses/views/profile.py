@@ -7,6 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from hub.core.clients import client_address
+
 from .. import profiles, services
 from ..models import LearnerGroup
 from ..progress import Progress, device_progress_clear, request_learner
@@ -59,7 +61,9 @@ def login(request):
     """Bad nickname or PIN: 403, a locked profile: 429; nothing recorded but the try."""
     try:
         learner = services.learner_login(
-            nickname=request.POST.get("nickname", ""), pin=request.POST.get("pin", "")
+            nickname=request.POST.get("nickname", ""),
+            pin=request.POST.get("pin", ""),
+            address=client_address(request),
         )
     except services.ProfileLocked as exc:
         return _page(request, login_error=str(exc), status=429)

@@ -12,7 +12,13 @@ from django.test import Client
 from django.utils import timezone
 
 from elearning.courses import services
-from elearning.courses.models import Certificate, CourseMonthStat, Learner, LearnerGroup
+from elearning.courses.models import (
+    Certificate,
+    CourseMonthStat,
+    Learner,
+    LearnerGroup,
+    PinFailure,
+)
 from elearning.courses.profiles import COOKIE_NAME as LOGIN_COOKIE
 from elearning.courses.progress import COOKIE_NAME, Progress, short_id
 from hub.sync.registry import spec_for
@@ -151,6 +157,26 @@ def test_pin_brute_force_is_locked_after_a_few_tries(client, learner_make, home,
     with pytest.raises(services.ProfileRefused):
         services.learner_login(nickname="Siti", pin="2468")
     assert services.learner_login(nickname="Siti", pin="9753").pk == learner.pk
+
+
+def test_one_phone_trying_a_pin_on_every_nickname_is_stopped_before_locking_them_all(
+    learner_make, home, settings
+):
+    # given 30 profiles, and a hub allowing one address 20 wrong PINs an hour
+    settings.LEARNER_PIN_ADDRESS_LIMIT, settings.LEARNER_PIN_ADDRESS_WINDOW = 20, 3600
+    for n in range(30):
+        learner_make(nickname=f"Petani {n}", pin="2468")
+    phone = Client(REMOTE_ADDR="192.168.4.23")
+    # when one phone tries PIN 1234 on every nickname
+    answers = [login(phone, nickname=f"Petani {n}", pin="1234").status_code for n in range(30)]
+    # then after 20 wrong PINs it is refused before any profile is tried
+    assert answers == [403] * 20 + [429] * 10
+    assert "Terlalu banyak PIN salah dari ponsel ini" in login(phone, nickname="Petani 29").text
+    assert Learner.objects.filter(failed_pins__gt=0).count() == 20
+    # and the address is kept only as a keyed hash
+    assert not PinFailure.objects.filter(address_key__contains="192.168").exists()
+    # while another phone logs in as usual
+    assert login(Client(REMOTE_ADDR="192.168.4.77"), nickname="Petani 29").status_code == 302
 
 
 def test_a_new_pin_signs_out_phones_still_holding_the_old_login(client, learner_make, home):
