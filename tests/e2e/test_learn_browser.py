@@ -257,3 +257,48 @@ def test_on_plain_http_the_lesson_says_why_it_cannot_be_saved(browser, hub):
         expect(box.locator("button[data-save-media]")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_a_learner_makes_a_profile_and_logs_in_without_javascript(browser, hub):
+    # given a phone without JavaScript that finished the first lesson without a profile
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(hub.url(hub.seeded["lesson"]))
+        page.locator("button", has_text="Tandai selesai").click()
+        page.goto(hub.url(hub.seeded["course"]))
+        expect(page.locator("#kemajuan")).to_contain_text("1 dari 2 pelajaran selesai di perangkat")
+
+        # when the learner makes a profile in the demo's group from the course page
+        page.locator("#ke-profil").click()
+        page.locator("#b-nick").fill("Wati")
+        page.locator("#b-group").select_option(label="Kelompok Tani Maju")
+        page.locator("#b-pin").fill("2580")
+        page.locator("#b-pin2").fill("2580")
+        page.locator("button", has_text="Buat profil").click()
+
+        # then they are back on the course, the phone's progress now the profile's
+        expect(page.locator("h1")).to_have_text("Budidaya cabai")
+        expect(page.locator("#kemajuan")).to_contain_text("1 dari 2 pelajaran selesai (Wati)")
+
+        # when they log out, then log in with a wrong PIN
+        page.goto(hub.url("/belajar/profil/"))
+        page.locator("button", has_text="Keluar dari profil").click()
+        page.locator("#m-nick").fill("Wati")
+        page.locator("#m-pin").fill("0000")
+        page.locator("main button", has_text="Masuk").first.click()
+
+        # then the hub refuses, saying why
+        expect(page.locator("#salah-masuk")).to_contain_text("Nama panggilan atau PIN salah")
+
+        # when they type the right PIN
+        page.locator("#m-pin").fill("2580")
+        page.locator("main button", has_text="Masuk").first.click()
+
+        # then they are logged in with their progress
+        expect(page.locator("#profil")).to_contain_text("Anda masuk sebagai Wati")
+        page.goto(hub.url(hub.seeded["course"]))
+        expect(page.locator("#kemajuan")).to_contain_text("1 dari 2 pelajaran selesai (Wati)")
+    finally:
+        context.close()
