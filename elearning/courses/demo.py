@@ -1,14 +1,18 @@
 """Demo course for a new hub (``manage.py load_demo --only belajar``): one course of the
 province's agriculture office with a text lesson and a quiz, as if it came down from the
-upstream. No video: a demo hub has none until a content team uploads one. Re-runnable."""
+upstream, and a learning group ("Kelompok Tani Maju") learners can join with a profile. No
+video: a demo hub has none until a content team uploads one. Re-runnable."""
 
 from hub.site.identity import village_code
 from hub.sync.registry import received_from_origin
 
-from .models import Block, BlockKind, Course, Lesson, Question, QuestionKind
+from .models import Block, BlockKind, Course, LearnerGroup, Lesson, Question, QuestionKind
+
+DEMO_GROUP = "Kelompok Tani Maju"
 
 
 def load_demo() -> list[str]:
+    LearnerGroup.objects.get_or_create(name=DEMO_GROUP)
     code = village_code() or ""
     origin = code[:2] or "15"
     if Course.objects.filter(slug="pupuk-organik", origin=origin).exists():

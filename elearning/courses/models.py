@@ -24,6 +24,8 @@ from django.utils.translation import pgettext_lazy
 from hub.core.regions import REGION_PREFIX_RE
 from hub.sync.records import SyncedRecord
 
+from .profiles import nickname_clean, nickname_key
+
 COURSE_ORIGIN_MESSAGE = _(
     "Kursus ini dibuat oleh %(origin)s dan hanya dapat diubah di sana; salin isinya bila perlu."
 )
@@ -431,3 +433,100 @@ class CourseMonthStat(SyncedRecord):
 
     def __str__(self):
         return f"{self.course_title} · {self.month:%Y-%m}"
+
+
+class GroupKind(models.TextChoices):
+    KELOMPOK = "kelompok", _("Kelompok")
+    KELAS = "kelas", _("Kelas")
+
+
+class LearnerGroup(models.Model):
+    """A class or learning group of the village (kelas, kelompok: "Kelompok Tani Maju"), made by
+    the village's officials in the admin; its facilitators (pendamping) see its learners'
+    progress. Local to the hub: it does not sync (only the month's figures go up, with no
+    names)."""
+
+    name = models.CharField(_("nama"), max_length=80, unique=True)
+    kind = models.CharField(
+        _("jenis"), max_length=10, choices=GroupKind.choices, default=GroupKind.KELOMPOK
+    )
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pendamping"),
+        blank=True,
+        related_name="learner_groups",
+        help_text=_("Akun admin yang melihat kemajuan kelompok ini (kelompok Pendamping)."),
+    )
+    active = models.BooleanField(
+        _("aktif"), default=True, help_text=_("Hanya kelompok aktif yang dapat dipilih pelajar.")
+    )
+
+    class Meta:
+        verbose_name = _("kelompok belajar")
+        verbose_name_plural = pgettext_lazy("jamak", "kelompok belajar")
+        ordering = ["name"]
+        permissions = [("view_learner_progress", _("Melihat kemajuan pelajar kelompoknya"))]
+
+    def __str__(self):
+        return self.name
+
+
+class Learner(models.Model):
+    """An optional learner profile: a nickname and a 4-digit PIN, in one group — not an admin
+    account and nothing personal beyond the nickname. Made by the learner on the course pages;
+    the progress it holds has the shape of the device cookie (``progress.py``: finished
+    lessons, best quiz scores, certificates) so both merge with the same code. The PIN is
+    hashed with a salt (``profiles.py``) and guarded by a lock after wrong tries. Local to the
+    hub: profiles never sync."""
+
+    nickname = models.CharField(_("nama panggilan"), max_length=40)
+    nickname_key = models.CharField(max_length=40, unique=True, editable=False)
+    group = models.ForeignKey(
+        LearnerGroup,
+        verbose_name=_("kelompok"),
+        on_delete=models.PROTECT,
+        related_name="learners",
+    )
+    pin_hash = models.CharField(max_length=128, editable=False)
+    failed_pins = models.PositiveSmallIntegerField(_("PIN salah berturut-turut"), default=0)
+    locked_until = models.DateTimeField(_("terkunci sampai"), null=True, blank=True)
+    login_version = models.PositiveIntegerField(default=1, editable=False)
+    progress = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("terakhir belajar"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pelajar")
+        verbose_name_plural = pgettext_lazy("jamak", "pelajar")
+        ordering = ["group", "nickname"]
+
+    def __str__(self):
+        return self.nickname
+
+    def save(self, *args, **kwargs):
+        self.nickname_key = nickname_key(self.nickname)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.nickname = nickname_clean(self.nickname)
+        taken = Learner.objects.filter(nickname_key=nickname_key(self.nickname))
+        if taken.exclude(pk=self.pk).exists():
+            raise ValidationError({"nickname": _("Nama panggilan ini sudah dipakai.")})
+
+
+class PinFailure(models.Model):
+    """One wrong PIN (or unknown nickname) typed from one client address, kept for an hour: the
+    login refuses an address with too many, so trying one PIN on every nickname cannot lock the
+    village's profiles one after another. The address is kept only as a keyed hash. Local: does
+    not sync."""
+
+    address_key = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("PIN salah")
+        verbose_name_plural = pgettext_lazy("jamak", "PIN salah")
+
+    def __str__(self):
+        return f"{self.address_key[:8]} · {self.at:%Y-%m-%d %H:%M}"

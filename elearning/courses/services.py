@@ -1,14 +1,18 @@
 """Writes of the courses app: grading a quiz, finishing a lesson (both into the device's
-progress cookie, never the database), and taking in an uploaded media file."""
+progress cookie, or the learner profile the phone is logged in to), learner profiles (create,
+log in with the PIN lock, new PIN), and taking in an uploaded media file."""
 
 import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
@@ -16,16 +20,19 @@ from django_q.tasks import async_task
 from hub.core.roles import is_upstream
 from hub.media.services import image_from_bytes
 
-from . import transcode
+from . import profiles, transcode
 from .models import (
     Block,
     BlockKind,
     Certificate,
     Course,
     CourseMonthStat,
+    Learner,
+    LearnerGroup,
     Lesson,
     MediaAsset,
     MediaKind,
+    PinFailure,
     Question,
     TranscodeStatus,
 )
@@ -225,18 +232,19 @@ class CertificateRefused(ValueError):
 
 def certificate_issue(*, progress: Progress, course: Course, nickname: str = "") -> Certificate:
     """A certificate for a course this device has finished (its signed progress says so), with
-    an optional nickname — never a number that could be a phone, NIK or KK. A device that has
-    one for the course gets the same one again."""
+    an optional nickname — never a number that could be a phone, NIK or KK; a learner profile's
+    certificate carries the profile's nickname. A device (or profile) that has one for the
+    course gets the same one again."""
     lessons = list(course.lessons.all())
     if not progress.course_done(lessons):
         raise CertificateRefused(_("Selesaikan semua pelajaran kursus ini dulu."))
     nickname = " ".join(str(nickname or "").split())
-    if len(nickname) > NICKNAME_MAX:
-        raise CertificateRefused(
-            _("Nama panggilan paling panjang %(n)d huruf.") % {"n": NICKNAME_MAX}
-        )
-    if sum(ch.isdigit() for ch in nickname) >= 6:
-        raise CertificateRefused(_("Tulis nama panggilan saja, tanpa nomor telepon atau NIK."))
+    if progress.learner is not None:
+        # a profile's certificate carries its nickname, and only that
+        nickname = progress.learner.nickname
+    problem = nickname_problem(nickname, required=False)
+    if problem:
+        raise CertificateRefused(problem)
     existing = progress.certificate(course)
     if existing:
         found = Certificate.objects.filter(token=existing, course=course).first()
@@ -251,3 +259,153 @@ def certificate_issue(*, progress: Progress, course: Course, nickname: str = "")
     )
     progress.remember_certificate(course, certificate.token)
     return certificate
+
+
+def nickname_problem(nickname: str, *, required: bool) -> str:
+    """Why ``nickname`` (already cleaned) cannot be used, or "": too long, or a number that
+    could be a phone, NIK or KK (personal data stays off the hub's pages)."""
+    if required and len(nickname) < 2:
+        return _("Tulis nama panggilan, paling sedikit 2 huruf.")
+    if len(nickname) > NICKNAME_MAX:
+        return _("Nama panggilan paling panjang %(n)d huruf.") % {"n": NICKNAME_MAX}
+    if sum(ch.isdigit() for ch in nickname) >= 6:
+        return _("Tulis nama panggilan saja, tanpa nomor telepon atau NIK.")
+    return ""
+
+
+class ProfileRefused(ValueError):
+    """A learner profile not made, or a login refused; the message says why, for the learner."""
+
+
+class ProfileLocked(ProfileRefused):
+    """Too many wrong PINs for this nickname: no PIN is checked until the lock ends."""
+
+
+def learner_create(*, nickname: str, pin: str, pin_again: str, group_id) -> Learner:
+    """A new learner profile in an active group. Refused, making nothing, for a bad nickname,
+    one already taken (case does not count), a PIN that is not 4 digits or not typed the same
+    twice, or a group that is not there."""
+    nickname = profiles.nickname_clean(nickname)
+    problem = nickname_problem(nickname, required=True)
+    if problem:
+        raise ProfileRefused(problem)
+    if not profiles.pin_valid(pin):
+        raise ProfileRefused(_("PIN harus 4 angka."))
+    if pin != pin_again:
+        raise ProfileRefused(_("Kedua PIN tidak sama. Ketik ulang."))
+    group = (
+        LearnerGroup.objects.filter(pk=group_id, active=True).first()
+        if str(group_id).isdigit()
+        else None
+    )
+    if group is None:
+        raise ProfileRefused(_("Pilih kelompok Anda."))
+    try:
+        with transaction.atomic():
+            return Learner.objects.create(
+                nickname=nickname,
+                nickname_key=profiles.nickname_key(nickname),
+                group=group,
+                pin_hash=profiles.pin_hash(pin),
+            )
+    except IntegrityError as exc:
+        raise ProfileRefused(
+            _("Nama panggilan %(name)s sudah dipakai. Pilih nama lain, mis. dengan nama dusun.")
+            % {"name": nickname}
+        ) from exc
+
+
+def learner_login(*, nickname: str, pin: str, address: str = "", now=None) -> Learner:
+    """The profile for ``nickname`` when ``pin`` is its PIN.
+
+    Every try takes one of the nickname's slots first, in one conditional UPDATE, so parallel
+    tries cannot slip past the count: after ``LEARNER_PIN_LOCK_AFTER`` wrong PINs in a row the
+    profile waits ``LEARNER_PIN_LOCK_SECONDS``, and after ``LEARNER_PIN_MAX_FAILURES`` it stays
+    locked until a facilitator gives it a new PIN — at most that many of the 10,000 PINs can
+    ever be tried. A right PIN clears the count. An unknown nickname gets the same answer as a
+    wrong PIN.
+
+    Apart from that, a client ``address`` with ``LEARNER_PIN_ADDRESS_LIMIT`` wrong PINs (any
+    nicknames) in the last ``LEARNER_PIN_ADDRESS_WINDOW`` seconds is refused before any profile
+    is looked at, so one phone cannot lock the whole village's profiles."""
+    now = now or timezone.now()
+    refused = _("Nama panggilan atau PIN salah.")
+    address_key = profiles.address_key(address) if address else ""
+    if address_key:
+        window = now - timedelta(seconds=settings.LEARNER_PIN_ADDRESS_WINDOW)
+        recent = PinFailure.objects.filter(address_key=address_key, at__gt=window).count()
+        if recent >= settings.LEARNER_PIN_ADDRESS_LIMIT:
+            raise ProfileLocked(
+                _("Terlalu banyak PIN salah dari ponsel ini. Coba lagi %(n)d menit lagi.")
+                % {"n": max(1, -(-settings.LEARNER_PIN_ADDRESS_WINDOW // 60))}
+            )
+    learner = Learner.objects.filter(nickname_key=profiles.nickname_key(nickname)).first()
+    if learner is None or not profiles.pin_valid(pin):
+        profiles.pin_burn()
+        _pin_failure_record(address_key, now)
+        raise ProfileRefused(refused)
+    taken = Learner.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+        pk=learner.pk,
+        failed_pins__lt=settings.LEARNER_PIN_MAX_FAILURES,
+    ).update(failed_pins=F("failed_pins") + 1)
+    if not taken:
+        learner.refresh_from_db(fields=["failed_pins", "locked_until"])
+        raise ProfileLocked(_locked_message(learner))
+    if profiles.pin_matches(pin, learner.pin_hash):
+        Learner.objects.filter(pk=learner.pk).update(failed_pins=0, locked_until=None)
+        learner.refresh_from_db()
+        return learner
+    learner.refresh_from_db(fields=["failed_pins", "locked_until"])
+    _pin_failure_record(address_key, now)
+    if learner.failed_pins >= settings.LEARNER_PIN_MAX_FAILURES:
+        raise ProfileLocked(_locked_message(learner))
+    if learner.failed_pins % settings.LEARNER_PIN_LOCK_AFTER == 0:
+        learner.locked_until = now + timedelta(seconds=settings.LEARNER_PIN_LOCK_SECONDS)
+        learner.save(update_fields=["locked_until"])
+        raise ProfileLocked(_locked_message(learner))
+    raise ProfileRefused(refused)
+
+
+def _pin_failure_record(address_key: str, now) -> None:
+    """Note a wrong PIN from an address, and forget those older than the window."""
+    if not address_key:
+        return
+    PinFailure.objects.create(address_key=address_key, at=now)
+    window = now - timedelta(seconds=settings.LEARNER_PIN_ADDRESS_WINDOW)
+    PinFailure.objects.filter(at__lte=window).delete()
+
+
+def _locked_message(learner: Learner) -> str:
+    if learner.failed_pins >= settings.LEARNER_PIN_MAX_FAILURES:
+        return _(
+            "Profil ini terkunci karena PIN salah terlalu sering. Minta pendamping kelompok Anda "
+            "membuat PIN baru."
+        )
+    minutes = max(1, -(-settings.LEARNER_PIN_LOCK_SECONDS // 60))
+    return _("PIN salah terlalu sering. Profil ini dikunci; coba lagi %(n)d menit lagi.") % {
+        "n": minutes
+    }
+
+
+def learner_progress_merge(*, learner: Learner, device: Progress) -> Progress:
+    """On login: the device's progress joins the profile's (a lesson done on either is done,
+    the best score wins). The month's figures are not counted again: the device was counted
+    when it did the work."""
+    progress = Progress.for_learner(learner)
+    progress.merge(device)
+    progress.changed = True
+    progress.save(None)
+    return progress
+
+
+def learner_pin_reset(*, learner: Learner, pin: str) -> Learner:
+    """A facilitator's new PIN for a learner who forgot it or was locked out: clears the lock
+    and signs out every phone logged in with the old PIN."""
+    if not profiles.pin_valid(pin):
+        raise ProfileRefused(_("PIN harus 4 angka."))
+    learner.pin_hash = profiles.pin_hash(pin)
+    learner.failed_pins, learner.locked_until = 0, None
+    learner.login_version += 1
+    learner.save(update_fields=["pin_hash", "failed_pins", "locked_until", "login_version"])
+    return learner

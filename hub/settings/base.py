@@ -475,6 +475,17 @@ SYNC_PROBE_TIMEOUT = env_int("HUB_SYNC_PROBE_TIMEOUT", 5)
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)
 MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)
 
+# Learner profiles (elearning.courses): a nickname + 4-digit PIN. After LOCK_AFTER wrong PINs in
+# a row the profile waits LOCK_SECONDS; after MAX_FAILURES it stays locked until a facilitator
+# sets a new PIN, so at most MAX_FAILURES of the 10,000 PINs can ever be tried.
+LEARNER_PIN_LOCK_AFTER = env_int("HUB_LEARNER_PIN_LOCK_AFTER", 5)
+LEARNER_PIN_LOCK_SECONDS = env_int("HUB_LEARNER_PIN_LOCK_SECONDS", 900)
+LEARNER_PIN_MAX_FAILURES = env_int("HUB_LEARNER_PIN_MAX_FAILURES", 10)
+# and one client address may type ADDRESS_LIMIT wrong PINs (any nicknames) per ADDRESS_WINDOW
+# seconds, so one phone cannot lock every profile of the village by trying one PIN on each
+LEARNER_PIN_ADDRESS_LIMIT = env_int("HUB_LEARNER_PIN_ADDRESS_LIMIT", 20)
+LEARNER_PIN_ADDRESS_WINDOW = env_int("HUB_LEARNER_PIN_ADDRESS_WINDOW", 3600)
+
 # The offline library (elearning.library): ZIM archives dropped into LIBRARY_DIR are served by
 # kiwix-serve, its own process (GPL: run beside the hub, never imported), on 127.0.0.1 under
 # /pustaka/. Without nginx the hub proxies /pustaka/ to it (LIBRARY_KIWIX_TIMEOUT: seconds a

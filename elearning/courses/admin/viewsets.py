@@ -14,7 +14,16 @@ from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from ..models import Block, Course, CourseMonthStat, Lesson, MediaAsset, Question
+from ..models import (
+    Block,
+    Course,
+    CourseMonthStat,
+    Learner,
+    LearnerGroup,
+    Lesson,
+    MediaAsset,
+    Question,
+)
 from ..services import media_asset_uploaded
 
 
@@ -151,6 +160,52 @@ class CourseMonthStatViewSet(ModelViewSet):
         return ReadOnlyPolicy(self.model)
 
 
+class LearnerGroupViewSet(ModelViewSet):
+    """Village officials make the learning groups and name their facilitators (users of the
+    "Pendamping" group); the groups stay on the hub."""
+
+    name = "courses_learnergroup"
+    url_prefix = "belajar/kelompok"
+    model = LearnerGroup
+    icon = "group"
+    menu_label = _("Kelompok belajar")
+    list_display = ["name", "kind", "active"]
+    search_fields = ["name"]
+    search_backend_name = None
+    form_fields = ["name", "kind", "facilitators", "active"]
+
+
+class LearnerViewSet(ModelViewSet):
+    """Learner profiles, for officials: move one to another group, rename or remove it. The PIN
+    is never shown; facilitators set a new one from their group's progress page."""
+
+    name = "courses_learner"
+    url_prefix = "belajar/pelajar"
+    model = Learner
+    icon = "user"
+    menu_label = _("Profil pelajar")
+    list_display = ["nickname", "group", "failed_pins", "last_seen"]
+    list_filter = ["group"]
+    search_fields = ["nickname"]
+    search_backend_name = None
+    add_to_admin_menu = False
+    form_fields = ["nickname", "group"]
+
+    @cached_property
+    def permission_policy(self):
+        return NoAddPolicy(self.model)
+
+
+class NoAddPolicy(ModelPermissionPolicy):
+    """Profiles are made by learners on the course pages (with their own PIN), never here."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
 class CoursesViewSetGroup(ModelViewSetGroup):
     menu_label = _("Kursus")
     menu_icon = "folder-open-inverse"
@@ -162,4 +217,6 @@ class CoursesViewSetGroup(ModelViewSetGroup):
         QuestionViewSet,
         MediaAssetViewSet,
         CourseMonthStatViewSet,
+        LearnerGroupViewSet,
+        LearnerViewSet,
     )

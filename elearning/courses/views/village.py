@@ -68,6 +68,7 @@ def course(request, pk):
             "downloads": selectors.course_downloads(course),
             "certificate": progress.certificate(course),
             "nickname_max": services.NICKNAME_MAX,
+            "learner": progress.learner,
         },
     )
 
@@ -139,6 +140,7 @@ def _lesson_render(request, lesson, progress, *, quiz=None, error="", status=200
             "blocks": blocks,
             "has_quiz": any(b["quiz"] for b in blocks),
             "done": progress.lesson_done(lesson),
+            "learner": progress.learner,
             "previous": previous,
             "following": following,
             "pass_percent": PASS_PERCENT,

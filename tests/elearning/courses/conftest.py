@@ -155,3 +155,23 @@ def course_here(db, village):
     course.full_clean()
     course.save()
     return course
+
+
+@pytest.fixture
+def learner_group(db):
+    from elearning.courses.models import LearnerGroup
+
+    return LearnerGroup.objects.create(name="Kelompok Tani Maju")
+
+
+@pytest.fixture
+def learner_make(learner_group):
+    """A learner profile made through the service, as the profile page makes it."""
+    from elearning.courses.services import learner_create
+
+    def make(nickname="Siti", pin="2468", group=None):
+        return learner_create(
+            nickname=nickname, pin=pin, pin_again=pin, group_id=(group or learner_group).pk
+        )
+
+    return make

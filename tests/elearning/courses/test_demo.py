@@ -3,7 +3,7 @@
 import pytest
 
 from elearning.courses.demo import load_demo
-from elearning.courses.models import Course, Question
+from elearning.courses.models import Course, LearnerGroup, Question
 
 pytestmark = pytest.mark.django_db
 
@@ -17,3 +17,5 @@ def test_the_demo_course_loads_once_and_belongs_to_the_province(village):
     assert course.origin == village.village_code[:2] and not course.is_local
     assert Question.objects.filter(block__lesson__course=course).count() == 2
     assert "sudah ada" in second[0] and first != second
+    # and one learning group to join with a learner profile
+    assert list(LearnerGroup.objects.values_list("name", flat=True)) == ["Kelompok Tani Maju"]
