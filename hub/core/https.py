@@ -61,14 +61,3 @@ class SecureCookiesMiddleware:
             for morsel in response.cookies.values():
                 morsel["secure"] = True
         return response
-
-
-def client_address(request) -> str:
-    """The client's address: behind nginx the one it appended to X-Forwarded-For (the last),
-    else the TCP peer. ProxyHeadersMiddleware has removed a forwarded header nginx did not set;
-    the login view runs after it."""
-    if settings.HUB_BEHIND_PROXY and from_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR", "")

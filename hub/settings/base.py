@@ -201,7 +201,7 @@ AXES_WHITELIST_CALLABLE = "hub.core.logins.login_busy"
 AXES_FAILURE_LIMIT = env_int("HUB_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HUB_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "hub.core.https.client_address"
+AXES_CLIENT_IP_CALLABLE = "hub.core.clients.client_address"
 AXES_LOCKOUT_CALLABLE = "hub.core.logins.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # a refused login during a lockout neither writes to the database nor extends the lockout
