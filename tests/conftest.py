@@ -5,8 +5,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from hub.core import pagecache
@@ -125,6 +126,14 @@ def django_db_setup(
     yield
     with django_db_blocker.unblock():
         teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    # The locale middleware leaves a request's language active in the thread: an English
+    # request in one test must not turn the next tests English.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -111,14 +111,6 @@ def assert_indonesian(client: Client, urls: list[str]):
     assert not offenders, "English on the admin screens: " + json.dumps(offenders, indent=1)
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    # The locale middleware leaves the request's language active in the thread; an English
-    # request here must not turn later tests English.
-    with translation.override(translation.get_language()):
-        yield
-
-
 @pytest.fixture
 def content(home, make_image, announcement_factory):
     """One of everything a clerk lists: pages, an announcement, an image, a document, a BUMDes."""
