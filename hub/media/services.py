@@ -14,6 +14,7 @@ from willow.image import UnrecognisedImageFormatError
 
 from hub.core import pagecache
 
+from .metadata import stripped_file
 from .renditions import all_rendition_filters
 
 Focal = tuple[int | None, int | None, int | None, int | None]
@@ -54,7 +55,9 @@ def image_from_file(
     dimensions, as an upload through the admin would (its renditions follow from the cluster).
 
     ``name`` is the original file name (its extension picks the format Wagtail stores it as);
-    it is the title too when ``title`` is empty.
+    it is the title too when ``title`` is empty. What the file says besides its pixels (GPS
+    position, camera, comments) is stripped first, orientation applied (``hub.media.metadata``):
+    the hashes are taken of the clean file.
     Raises :class:`NotAnImage` for anything Pillow cannot read, before storing a byte.
     """
     # "." and ".." are names the storage refuses (SuspiciousFileOperation)
@@ -68,7 +71,11 @@ def image_from_file(
             image.focal_point_height,
         ) = focal
     try:
-        image.file = ImageFile(file, name=name)
+        clean = stripped_file(file)
+    except (UnidentifiedImageError, OSError, ValueError, PILImage.DecompressionBombError) as exc:
+        raise NotAnImage(name) from exc
+    try:
+        image.file = ImageFile(clean, name=name)
         image._set_image_file_metadata()
     except (UnrecognisedImageFormatError, UnidentifiedImageError) as exc:
         raise NotAnImage(name) from exc
