@@ -382,3 +382,7 @@ EGOV_LETTERS_VERIFY_BASE_URL = os.environ.get("HUB_LETTER_VERIFY_URL", "")
 LIBRARY_KIWIX_PORT = env_int("HUB_KIWIX_PORT", 8090)
 LIBRARY_KIWIX_URL = f"http://127.0.0.1:{LIBRARY_KIWIX_PORT}"
 LIBRARY_KIWIX_TIMEOUT = env_int("HUB_KIWIX_TIMEOUT", 20)
+
+# Buyers' personal data in the marketplace (UU 27/2022): days after an order (or an outside
+# request, on the upstream) is closed before its buyer's name, phone and address are erased.
+MARKET_RETENTION_DAYS = env_int("HUB_MARKET_RETENTION_DAYS", 365)
