@@ -319,6 +319,8 @@ class Order(SyncedRecord):
     # no rich text or page links in an order: Wagtail's reference index has nothing to learn
     # from one, and updating it was a quarter of the time of placing an order
     wagtail_reference_index_ignore = True
+    # sealed in backups (hub.core.backup), erased by the retention (marketplace.services)
+    personal_fields = ("buyer_name", "buyer_phone", "delivery_address", "note")
 
     bumdes = models.ForeignKey(
         Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="orders"
@@ -428,6 +430,9 @@ class OrderRequest(SyncedRecord):
     upstream; synced down to the seller's village only. The village answers with an
     :class:`Order` (accepted) or a cancelled one with a reason (declined): nothing is promised to
     the buyer before that answer comes back up."""
+
+    # sealed in backups (hub.core.backup), erased by the retention (marketplace.services)
+    personal_fields = ("buyer_name", "buyer_phone", "buyer_place", "delivery_address", "note")
 
     bumdes = models.ForeignKey(
         Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="requests"
