@@ -58,6 +58,7 @@ E2E_LONGEST_FIRST = [
     "test_upstream_role",
     "test_library_run",
     "test_egov_services_browser",
+    "test_backup_restore",
 ]
 
 
