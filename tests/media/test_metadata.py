@@ -84,6 +84,22 @@ def test_an_admin_upload_stores_the_original_without_gps_and_turned_upright(admi
     assert image.file_size == len(stored)
 
 
+def test_the_admins_multiple_upload_stores_it_clean_too(admin_client):
+    # given / when the same photo comes through Wagtail's drag-and-drop multiple upload
+    response = admin_client.post(
+        "/admin/images/multiple/add/",
+        {"files[]": SimpleUploadedFile("IMG_2042.jpg", phone_photo(), content_type="image/jpeg")},
+        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+    )
+    assert response.status_code == 200 and response.json()["success"], response.content[:500]
+    # then the stored original is as clean and upright
+    image = get_image_model().objects.get()
+    with image.file.open("rb") as handle:
+        stored = handle.read()
+    assert_clean_and_upright(stored)
+    assert image.sha256 == hashlib.sha256(stored).hexdigest()
+
+
 def test_an_image_made_by_the_service_is_clean_too():
     # given / when the service (demo data, transcoded posters, sync) makes an image
     image = image_from_bytes(data=phone_photo(), title="Sawah", name="sawah.jpg")
