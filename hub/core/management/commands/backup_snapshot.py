@@ -12,6 +12,8 @@ from hub.core.fieldkeys import FieldKeyError, keyring
 
 
 class Command(BaseCommand):
+    # a backup must not wait on the system checks (a low-disk warning is when it matters most)
+    requires_system_checks = []
     help = (
         "Write the SQLite database to TARGET as a backup snapshot (VACUUM INTO: one consistent "
         "copy), without sessions, personal columns sealed with the field key; prints JSON for "

@@ -10,6 +10,8 @@ from hub.core.fieldkeys import FieldKeyError, keyring, load_keyring
 
 
 class Command(BaseCommand):
+    # a backup must not wait on the system checks (a low-disk warning is when it matters most)
+    requires_system_checks = []
     help = (
         "Decrypt the personal columns balai-backup sealed in the snapshot database PATH, with "
         "the hub's field key file (or --field-key FILE). Refused, changing nothing, when the "
