@@ -319,6 +319,8 @@ class Order(SyncedRecord):
     # no rich text or page links in an order: Wagtail's reference index has nothing to learn
     # from one, and updating it was a quarter of the time of placing an order
     wagtail_reference_index_ignore = True
+    # sealed in backups (hub.core.backup), erased by the retention (marketplace.services)
+    personal_fields = ("buyer_name", "buyer_phone", "delivery_address", "note")
 
     bumdes = models.ForeignKey(
         Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="orders"
@@ -348,6 +350,9 @@ class Order(SyncedRecord):
     )
     # HMAC of the client address, for the rate limit; local only (never synced)
     client_key = models.CharField(max_length=64, blank=True, editable=False)
+    # when the buyer's name, phone, address and note were erased (retention or the buyer's
+    # request, ``marketplace.services``); local only, like them
+    anonymised_at = models.DateTimeField(_("data pembeli dihapus"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("pesanan")
@@ -426,6 +431,9 @@ class OrderRequest(SyncedRecord):
     :class:`Order` (accepted) or a cancelled one with a reason (declined): nothing is promised to
     the buyer before that answer comes back up."""
 
+    # sealed in backups (hub.core.backup), erased by the retention (marketplace.services)
+    personal_fields = ("buyer_name", "buyer_phone", "buyer_place", "delivery_address", "note")
+
     bumdes = models.ForeignKey(
         Bumdes, verbose_name=_("BUMDes"), on_delete=models.PROTECT, related_name="requests"
     )
@@ -447,6 +455,9 @@ class OrderRequest(SyncedRecord):
     requested_at = models.DateTimeField(_("waktu permintaan"), default=timezone.now)
     # HMAC of the buyer's address, for the rate limit; local to the upstream (never synced)
     client_key = models.CharField(max_length=64, blank=True, editable=False)
+    # when the upstream erased the buyer's data (retention or the buyer's request); the erased
+    # fields themselves travel down as the owner's change, this mark stays upstream
+    anonymised_at = models.DateTimeField(_("data pembeli dihapus"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("permintaan pesanan")
@@ -478,3 +489,39 @@ class OrderRequest(SyncedRecord):
     @property
     def buyer_phone_masked(self) -> str:
         return phone_masked(self.buyer_phone)
+
+
+class BuyerDataLog(models.Model):
+    """Who saw a buyer's full data (an order's or request's page, a slip) or erased it, and
+    when (UU 27/2022). Local to each hub, never synced; written by the admin views and
+    ``marketplace.services.buyer_data_erase``, read by administrators in the admin."""
+
+    class Action(models.TextChoices):
+        DETAIL = "rincian", _("membuka rincian")
+        SLIP = "slip", _("mencetak slip")
+        ERASE = "hapus", _("menghapus data pembeli")
+        RETENTION = "retensi", _("masa simpan habis")
+
+    action = models.CharField(_("tindakan"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pengguna"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    order = models.ForeignKey(Order, null=True, on_delete=models.SET_NULL, related_name="+")
+    request = models.ForeignKey(
+        OrderRequest, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # what was asked and done, never the data itself: codes, a masked phone, counts, the reason
+    detail = models.CharField(_("keterangan"), max_length=500, blank=True)
+    at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("log data pembeli")
+        verbose_name_plural = _("log data pembeli")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

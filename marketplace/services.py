@@ -1,5 +1,6 @@
 """Writes of the marketplace: placing orders (with stock reserved atomically), moving an order
-through its statuses, and outside buyers' order requests and the village's answer to them.
+through its statuses, outside buyers' order requests and the village's answer to them, and the
+erasure of buyers' personal data (retention and a buyer's request, UU 27/2022).
 
 Views, the admin, commands and tests all call these, so every path checks the same rules.
 Prices and totals always come from the database, never from what a form posted.
@@ -19,13 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from hub.core.personal import phone_normalize
+from hub.core.personal import phone_masked, phone_normalize
+from hub.core.roles import is_upstream
 
 from .models import (
     ORDER_CODE_ALPHABET,
     ORDER_CODE_LENGTH,
     ORDER_NEXT,
     Bumdes,
+    BuyerDataLog,
     Fulfilment,
     Order,
     OrderLine,
@@ -400,3 +403,174 @@ def order_request_decline(*, order_request: OrderRequest, reason: str) -> Order:
         )
         order.save()
     return order
+
+
+# -- buyers' personal data: retention and erasure ------------------------------------------
+#
+# An order's buyer data (name, phone, address, note) never leaves its village (marketplace/
+# sync.py), so the village erases it; an outside request is the upstream's record, so the
+# upstream erases it and the erasure reaches the village as the owner's change. A request's
+# name and phone are required fields on every hub (older ones too), hence the placeholders.
+
+CLOSED_ORDER_STATUSES = (OrderStatus.DONE, OrderStatus.CANCELLED)
+ERASED_NAME = "(dihapus)"
+ERASED_PHONE = "-"
+
+
+def _order_anonymise(order: Order, now) -> None:
+    order.buyer_name = order.buyer_phone = order.delivery_address = order.note = ""
+    order.client_key = ""
+    order.anonymised_at = now
+    order.save()
+
+
+def _request_anonymise(order_request: OrderRequest, now) -> None:
+    order_request.buyer_name = ERASED_NAME
+    order_request.buyer_phone = ERASED_PHONE
+    order_request.buyer_place = order_request.delivery_address = order_request.note = ""
+    order_request.client_key = ""
+    order_request.anonymised_at = now
+    order_request.save()
+
+
+def _request_closed_since(order_request: OrderRequest):
+    """When a request stopped mattering to its buyer: its answer's last status change once
+    the answer is done or cancelled; its own date when withdrawn or never answered; ``None``
+    while the village's answer is still open."""
+    answer = Order.objects.filter(request=order_request).only("status", "status_changed_at")
+    answer = answer.first()
+    if answer is None:
+        return order_request.requested_at
+    if answer.status in CLOSED_ORDER_STATUSES:
+        return answer.status_changed_at
+    return None
+
+
+def market_retention_apply(*, now=None) -> dict:
+    """Erase the buyer data of orders closed (done or cancelled) ``MARKET_RETENTION_DAYS``
+    ago on a village, and of outside requests closed that long ago on the upstream. Each
+    erasure is a normal change by the record's owner (it syncs; an order's erased fields never
+    left the village anyway). Returns the counts, which the log and ``BuyerDataLog`` keep."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.MARKET_RETENTION_DAYS)
+    done = {"orders": 0, "requests": 0}
+    if not is_upstream():
+        old = Order.objects.filter(
+            status__in=CLOSED_ORDER_STATUSES, status_changed_at__lte=cutoff, anonymised_at=None
+        )
+        for order in old:
+            if order.is_local:
+                with transaction.atomic():
+                    _order_anonymise(order, now)
+                done["orders"] += 1
+    else:
+        old = OrderRequest.objects.filter(requested_at__lte=cutoff, anonymised_at=None)
+        for order_request in old:
+            closed = _request_closed_since(order_request)
+            if order_request.is_local and closed is not None and closed <= cutoff:
+                with transaction.atomic():
+                    _request_anonymise(order_request, now)
+                done["requests"] += 1
+    if done["orders"] or done["requests"]:
+        BuyerDataLog.objects.create(
+            action=BuyerDataLog.Action.RETENTION,
+            detail=_("%(orders)d pesanan, %(requests)d permintaan (lebih dari %(days)d hari)")
+            % {**done, "days": settings.MARKET_RETENTION_DAYS},
+        )
+    return done
+
+
+@dataclass
+class BuyerDataErased:
+    """What an erasure did: the codes erased here, and those owned by another hub (left as
+    they are: ``elsewhere`` maps each code to its owner, where the erasure must be asked)."""
+
+    orders: list[str]
+    requests: list[str]
+    elsewhere: dict[str, str]
+
+
+def buyer_data_erase(*, phone: str = "", code: str = "", user=None, reason: str = ""):
+    """Erase the buyer data of every order and outside request placed with this phone number,
+    or with this order/request code, at a buyer's request (UU 27/2022), whatever their age.
+
+    Refused, with nothing changed, when neither is given, the phone is no phone, nothing
+    matches, or a match is still open (the BUMDes must finish or cancel it first: an order
+    whose buyer is unknown cannot be handed over). Records another hub owns are left and named
+    in the result. Each erased record gets a :class:`BuyerDataLog` row (the user, the reason,
+    the masked phone: never the data itself). Returns :class:`BuyerDataErased`.
+    """
+    code = (code or "").strip().upper()[:12]
+    reason = (reason or "").strip()[:300]
+    if phone:
+        try:
+            phone = phone_normalize(phone)
+        except ValidationError as exc:
+            raise OrderError(exc.messages, code="phone") from exc
+    if not phone and not code:
+        raise OrderError(_("Isi nomor HP atau kode pesanan."), code="empty")
+    orders = Order.objects.none()
+    requests = OrderRequest.objects.none()
+    if phone:
+        orders |= Order.objects.filter(buyer_phone=phone)
+        requests |= OrderRequest.objects.filter(buyer_phone=phone)
+    if code:
+        orders |= Order.objects.filter(code=code)
+        requests |= OrderRequest.objects.filter(code=code)
+    orders = [o for o in orders.filter(anonymised_at=None) if o.buyer_name or o.buyer_phone]
+    requests = list(requests.filter(anonymised_at=None).exclude(buyer_phone=ERASED_PHONE))
+    if not orders and not requests:
+        raise OrderError(
+            _("Tidak ada pesanan atau permintaan dengan data pembeli untuk nomor/kode itu."),
+            code="not_found",
+        )
+    elsewhere = {r.code: r.origin for r in [*orders, *requests] if not r.is_local}
+    orders = [o for o in orders if o.is_local]
+    requests = [r for r in requests if r.is_local]
+    still_open = [o.code for o in orders if o.status not in CLOSED_ORDER_STATUSES]
+    still_open += [r.code for r in requests if _request_closed_since(r) is None]
+    still_open += [
+        r.code
+        for r in requests
+        if r.status == RequestStatus.SENT and not Order.objects.filter(request=r).exists()
+    ]
+    if still_open:
+        raise OrderError(
+            _(
+                "Masih berjalan: %(codes)s. Selesaikan atau batalkan dulu, lalu hapus data "
+                "pembelinya."
+            )
+            % {"codes": ", ".join(sorted(set(still_open)))},
+            code="open",
+        )
+    now = timezone.now()
+    detail = "; ".join(
+        part
+        for part in (reason, phone_masked(phone) if phone else "", code and f"kode {code}")
+        if part
+    )
+    with transaction.atomic():
+        for order in orders:
+            _order_anonymise(order, now)
+            BuyerDataLog.objects.create(
+                action=BuyerDataLog.Action.ERASE, user=user, order=order, detail=detail
+            )
+        for order_request in requests:
+            _request_anonymise(order_request, now)
+            BuyerDataLog.objects.create(
+                action=BuyerDataLog.Action.ERASE, user=user, request=order_request, detail=detail
+            )
+    return BuyerDataErased(
+        orders=[o.code for o in orders], requests=[r.code for r in requests], elsewhere=elsewhere
+    )
+
+
+def buyer_data_viewed(*, user, action: str, order=None, order_request=None) -> None:
+    """Log that ``user`` saw a buyer's full data (an order's or request's page, a slip); a
+    record whose buyer data is erased, or that holds none here, is not logged."""
+    record = order if order is not None else order_request
+    if record is None or record.anonymised_at is not None or not record.buyer_phone:
+        return
+    BuyerDataLog.objects.create(
+        action=action, user=user, order=order, request=order_request, detail=record.code
+    )

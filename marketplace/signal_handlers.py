@@ -1,6 +1,7 @@
-"""Signal handlers only enqueue work after the commit; they do none of it themselves."""
+"""Signal handlers only enqueue work after the commit; they do none of it themselves. The
+retention schedule is made after migrations."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from modelsearch import index
 from modelsearch.tasks import insert_or_update_object_task
@@ -9,6 +10,15 @@ from hub.core import pagecache
 from hub.sync.registry import records_applied
 
 from .models import Bumdes, Product, ProductCategory
+from .tasks import schedules_ensure
+
+
+def _schedules(sender, **kwargs):
+    if sender.name == "marketplace":
+        schedules_ensure()
+
+
+post_migrate.connect(_schedules, weak=False, dispatch_uid="market-schedules")
 
 # fields an order or a cancellation changes on a product: none of them is searched
 STOCK_FIELDS = frozenset({"stock", "updated_at", "rev", "origin"})

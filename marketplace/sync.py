@@ -21,7 +21,14 @@ from .models import (
     ProductCategory,
 )
 
-ORDER_LOCAL_FIELDS = ("buyer_name", "buyer_phone", "delivery_address", "note", "client_key")
+ORDER_LOCAL_FIELDS = (
+    "buyer_name",
+    "buyer_phone",
+    "delivery_address",
+    "note",
+    "client_key",
+    "anonymised_at",
+)
 
 
 def request_audience(request: OrderRequest) -> str:
@@ -38,5 +45,11 @@ def register_synced_models():
     )
     register(Order, owner="village", exclude=ORDER_LOCAL_FIELDS)
     register(OrderLine, owner="village")
-    # the village needs the buyer's name and phone to answer; the address digest stays upstream
-    register(OrderRequest, owner="upstream", audience=request_audience, exclude=("client_key",))
+    # the village needs the buyer's name and phone to answer; the address digest stays upstream.
+    # An erasure travels as the owner's change of the erased fields; its date stays upstream.
+    register(
+        OrderRequest,
+        owner="upstream",
+        audience=request_audience,
+        exclude=("client_key", "anonymised_at"),
+    )

@@ -62,6 +62,7 @@ E2E_LONGEST_FIRST = [
     "test_egov_services_browser",
     # an upstream and a village, pebble and BIND; ~90 s of it under load 28 (docs/benchmarks.md)
     "test_certs",
+    "test_backup_restore",
 ]
 
 

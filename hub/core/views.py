@@ -16,6 +16,9 @@ from .health import health_report
 # media whose file names carry their content's hash: renditions, and e-learning media stored by
 # SHA-256; they never change under their name
 IMMUTABLE_MEDIA_PREFIXES = ("images/", "belajar/")
+# uploaded originals: villager pages show renditions only; the original is for the admin (the
+# nginx role answers 404 for it, hub_nginx's balai.conf)
+ORIGINAL_IMAGES_DIR = "original_images"
 
 
 @never_cache
@@ -30,15 +33,24 @@ def healthz(request):
 def media(request, path):
     """Media files when no nginx is in front, with HTTP Range (video and audio seek on phones;
     ``hub.media.ranges``). A path that leaves MEDIA_ROOT, a directory or a missing file is a
-    404. Rendition and e-learning media names carry a hash, so they may be cached long;
-    originals are only linked from the admin."""
+    404. Rendition and e-learning media names carry a hash, so they may be cached long.
+    Uploaded originals (``original_images/``) are served only to users of the admin, never
+    cached: villager pages show renditions, and a villager gets the same 404 as for a missing
+    file."""
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path))
     except SuspiciousFileOperation as exc:
         raise Http404("not found") from exc
     if "\x00" in path or not full.is_file():
         raise Http404("not found")
+    # the resolved path decides, whatever spelling (./, //, ..) the request used
+    relative = full.relative_to(Path(safe_join(settings.MEDIA_ROOT, "")))
+    original = relative.parts[0] == ORIGINAL_IMAGES_DIR
+    if original and not request.user.has_perm("wagtailadmin.access_admin"):
+        raise Http404("not found")
     response = ranged_file_response(request, full)
-    if path.startswith(IMMUTABLE_MEDIA_PREFIXES):
+    if original:
+        response["Cache-Control"] = "private, no-store"
+    elif path.startswith(IMMUTABLE_MEDIA_PREFIXES):
         response["Cache-Control"] = "public, max-age=2592000, immutable"
     return response

@@ -1,13 +1,18 @@
 """The admin's image form, hardened for a Pi."""
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
+from .metadata import strip_metadata
+
 
 class BoundedPixelsImageField(WagtailImageField):
-    """Refuses an image by the size its header claims, whatever that size is.
+    """Refuses an image by the size its header claims, whatever that size is, and hands on
+    an accepted upload without its metadata (GPS position, camera; orientation applied,
+    ``hub.media.metadata``), so the stored original and its hashes are of the clean file.
 
     Wagtail compares the header's pixel count with WAGTAILIMAGES_MAX_IMAGE_PIXELS, but Pillow
     itself raises DecompressionBombError while reading a header beyond twice its own limit
@@ -24,6 +29,17 @@ class BoundedPixelsImageField(WagtailImageField):
                 % {"num_pixels": "?", "max_pixels_count": self.max_image_pixels},
                 code="file_too_many_pixels",
             ) from exc
+
+    def to_python(self, data):
+        f = super().to_python(data)
+        if f is None:
+            return None
+        clean = strip_metadata(f)
+        if clean is None:
+            return f
+        stripped = SimpleUploadedFile(f.name, clean, content_type=f.content_type)
+        stripped.image = f.image
+        return stripped
 
 
 class BalaiImageForm(BaseImageForm):

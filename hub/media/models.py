@@ -18,9 +18,17 @@ class BalaiImage(AbstractImage):
 
     ``sha256`` is the SHA-256 of the original file: the sync engine moves images by it, so it is
     computed where Wagtail computes its own SHA-1 (on upload), never on a later ``save()``.
+    The file is stored without its metadata (GPS, camera; ``hub.media.metadata``), so both
+    hashes are of the clean file. ``source_sha256`` is set only on an image that arrived from
+    another hub still carrying metadata: the hash it travelled under, before this hub stripped
+    it (the sync engine still finds the record by the sender's reference).
     """
 
     sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # nullable without a default: SQLite adds the column in place instead of rebuilding the table
+    source_sha256 = models.CharField(
+        max_length=64, null=True, blank=True, editable=False, db_index=True
+    )
 
     admin_form_fields = Image.admin_form_fields
 

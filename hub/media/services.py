@@ -4,6 +4,7 @@ import io
 import os
 from typing import IO
 
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
 from PIL import Image as PILImage
@@ -14,6 +15,7 @@ from willow.image import UnrecognisedImageFormatError
 
 from hub.core import pagecache
 
+from .metadata import strip_metadata, stripped_file
 from .renditions import all_rendition_filters
 
 Focal = tuple[int | None, int | None, int | None, int | None]
@@ -54,7 +56,9 @@ def image_from_file(
     dimensions, as an upload through the admin would (its renditions follow from the cluster).
 
     ``name`` is the original file name (its extension picks the format Wagtail stores it as);
-    it is the title too when ``title`` is empty.
+    it is the title too when ``title`` is empty. What the file says besides its pixels (GPS
+    position, camera, comments) is stripped first, orientation applied (``hub.media.metadata``):
+    the hashes are taken of the clean file.
     Raises :class:`NotAnImage` for anything Pillow cannot read, before storing a byte.
     """
     # "." and ".." are names the storage refuses (SuspiciousFileOperation)
@@ -68,7 +72,11 @@ def image_from_file(
             image.focal_point_height,
         ) = focal
     try:
-        image.file = ImageFile(file, name=name)
+        clean = stripped_file(file)
+    except (UnidentifiedImageError, OSError, ValueError, PILImage.DecompressionBombError) as exc:
+        raise NotAnImage(name) from exc
+    try:
+        image.file = ImageFile(clean, name=name)
         image._set_image_file_metadata()
     except (UnrecognisedImageFormatError, UnidentifiedImageError) as exc:
         raise NotAnImage(name) from exc
@@ -96,3 +104,57 @@ def image_renditions_create(*, image_id: int) -> int:
     # so that placeholders turn into pictures.
     transaction.on_commit(pagecache.invalidate)
     return len(renditions)
+
+
+def _referring_records(image) -> list:
+    """Every synced record whose image field (an ``ImageAdapter``) points at ``image``."""
+    from hub.sync.registry import all_specs
+
+    from .sync import ImageAdapter
+
+    found = []
+    for spec in all_specs():
+        for name, adapter in spec.files.items():
+            if isinstance(adapter, ImageAdapter):
+                found += list(spec.model._base_manager.filter(**{name: image}))
+    return found
+
+
+def images_metadata_strip(*, dry_run: bool = False) -> dict:
+    """Strip the metadata of images stored before uploads were stripped (``hub.media.metadata``)
+    on the hub that owns them: the original is rewritten clean, its hashes taken again, its
+    renditions (Wagtail copies EXIF into them, and they are public) dropped and made again by
+    the cluster, and every synced record of this hub showing it saved again so the clean file
+    travels under its new hash. An image another hub's record shows (it arrived by sync) is
+    that hub's to strip: it is left, since its file must stay the bytes its hash names.
+    Returns counts; ``dry_run`` only counts. Running it twice changes nothing the second time.
+    """
+    done = {"stripped": 0, "left_to_owner": 0, "records_resent": 0}
+    for image in get_image_model().objects.order_by("pk").iterator():
+        try:
+            with image.file.open("rb") as handle:
+                clean = strip_metadata(handle)
+        except (OSError, ValueError, UnidentifiedImageError, PILImage.DecompressionBombError):
+            continue
+        if clean is None:
+            continue
+        records = _referring_records(image)
+        if image.source_sha256 or any(not record.is_local for record in records):
+            done["left_to_owner"] += 1
+            continue
+        done["stripped"] += 1
+        done["records_resent"] += len(records)
+        if dry_run:
+            continue
+        with transaction.atomic():
+            old_name, storage = image.file.name, image.file.storage
+            image.file.save(os.path.basename(old_name), ContentFile(clean), save=False)
+            with PILImage.open(io.BytesIO(clean)) as turned:
+                image.width, image.height = turned.size
+            image._set_image_file_metadata()
+            image.save()
+            image.renditions.all().delete()
+            for record in records:
+                record.save()
+            transaction.on_commit(lambda name=old_name, storage=storage: storage.delete(name))
+    return done

@@ -538,3 +538,6 @@ HUB_ACME_PROPAGATION_SECONDS = env_int("HUB_ACME_PROPAGATION_SECONDS", 0)
 # a failed order is retried after this many hours (a rate limit's Retry-After wins when longer)
 HUB_ACME_RETRY_HOURS = env_int("HUB_ACME_RETRY_HOURS", 6)
 HUB_ACME_ORDER_TIMEOUT = env_int("HUB_ACME_ORDER_TIMEOUT", 120)
+# Buyers' personal data in the marketplace (UU 27/2022): days after an order (or an outside
+# request, on the upstream) is closed before its buyer's name, phone and address are erased.
+MARKET_RETENTION_DAYS = env_int("HUB_MARKET_RETENTION_DAYS", 365)

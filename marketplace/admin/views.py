@@ -5,6 +5,10 @@
   object answers 404 whichever view it is asked of.
 - An order's page with its lines and the buttons to its next statuses, and its printable slip.
 - An outside request's page with the accept and decline buttons.
+- Opening an order's or request's page, or its slip, is logged (``BuyerDataLog``): they show
+  the buyer's full name, phone and address.
+- Administrators erase a buyer's data at the buyer's request, and read that log
+  (:func:`buyer_data_erase_view`).
 
 The buttons call the services (``order_status_set``, ``order_request_accept``,
 ``order_request_decline``): an order changes in no other way in the admin.
@@ -12,6 +16,7 @@ The buttons call the services (``order_status_set``, ``order_request_accept``,
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,14 +29,21 @@ from wagtail.admin.views.generic import history, usage
 from hub.core.exports import csv_cell
 from hub.core.roles import is_upstream
 
-from ..models import Fulfilment, Order, OrderRequest, OrderStatus
+from ..models import BuyerDataLog, Fulfilment, Order, OrderRequest, OrderStatus
 from ..permissions import (
     ORDER_CHANGE,
     REQUEST_CHANGE,
     object_in_scope_or_404,
     scoped_queryset,
 )
-from ..services import OrderError, order_request_accept, order_request_decline, order_status_set
+from ..services import (
+    OrderError,
+    buyer_data_erase,
+    buyer_data_viewed,
+    order_request_accept,
+    order_request_decline,
+    order_status_set,
+)
 
 # -- the generic views, scoped ---------------------------------------------------------------
 
@@ -122,6 +134,7 @@ class OrderInspectView(ScopedInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = self.object
+        buyer_data_viewed(user=self.request.user, action=BuyerDataLog.Action.DETAIL, order=order)
         context.update(
             {
                 "order": order,
@@ -174,6 +187,7 @@ def order_slip(request, pk):
     if not request.user.has_perm("marketplace.view_order"):
         raise PermissionDenied
     thermal = request.GET.get("ukuran") == "58"
+    buyer_data_viewed(user=request.user, action=BuyerDataLog.Action.SLIP, order=order)
     return TemplateResponse(
         request,
         "marketplace/admin/order_slip.html",
@@ -207,6 +221,9 @@ class RequestInspectView(ScopedInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order_request = self.object
+        buyer_data_viewed(
+            user=self.request.user, action=BuyerDataLog.Action.DETAIL, order_request=order_request
+        )
         answer = Order.objects.filter(request=order_request).first()
         context.update(
             {
@@ -259,3 +276,53 @@ def request_decline(request, pk):
         % {"request": order_request.code},
     )
     return redirect("market_requests:index")
+
+
+# -- a buyer's data: erasure at the buyer's request, and the log ----------------------------
+
+LOG_ROWS = 100
+
+
+def buyer_data_erase_view(request):
+    """Administrators only: erase the buyer data of the orders and requests of a phone number
+    or a code (``marketplace.services.buyer_data_erase``), and read the last entries of the log
+    of who saw or erased a buyer's data."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    form = {"phone": "", "code": "", "reason": ""}
+    if request.method == "POST":
+        form = {key: request.POST.get(key, "").strip() for key in form}
+        try:
+            done = buyer_data_erase(
+                phone=form["phone"], code=form["code"], reason=form["reason"], user=request.user
+            )
+        except OrderError as exc:
+            for message in _error_messages(exc):
+                messages.error(request, message)
+        else:
+            erased = done.orders + done.requests
+            if erased:
+                messages.success(
+                    request,
+                    _("Data pembeli dihapus dari: %(codes)s.") % {"codes": ", ".join(erased)},
+                )
+            for code, origin in sorted(done.elsewhere.items()):
+                messages.warning(
+                    request,
+                    _(
+                        "%(code)s milik %(origin)s: data pembelinya dihapus di sana, lalu "
+                        "sampai ke hub ini lewat sinkronisasi."
+                    )
+                    % {"code": code, "origin": origin},
+                )
+            return redirect("market_buyer_data")
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return TemplateResponse(
+        request,
+        "marketplace/admin/buyer_data.html",
+        {
+            "form": form,
+            "log": BuyerDataLog.objects.select_related("user")[:LOG_ROWS],
+        },
+    )

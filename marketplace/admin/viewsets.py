@@ -328,6 +328,11 @@ class ReportMenuItem(MenuItem):
         return request.user.has_perm(REPORT_VIEW)
 
 
+class AdministratorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser
+
+
 class MarketViewSetGroup(ModelViewSetGroup):
     menu_label = _("Pasar BUMDes")
     menu_icon = "tag"
@@ -360,10 +365,18 @@ class MarketViewSetGroup(ModelViewSetGroup):
                 icon_name="table",
                 order=order + 1,
             ),
+            AdministratorMenuItem(
+                _("Data pembeli"),
+                reverse("market_buyer_data"),
+                name="market-buyer-data",
+                icon_name="user",
+                order=order + 2,
+            ),
         ]
 
 
 REPORT_URLS = [
     path("pasar/laporan/harian/", reports.daily, name="market_report_daily"),
     path("pasar/laporan/penjualan/", reports.sales, name="market_report_sales"),
+    path("pasar/data-pembeli/", views.buyer_data_erase_view, name="market_buyer_data"),
 ]

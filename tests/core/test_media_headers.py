@@ -33,10 +33,10 @@ def test_the_media_view_serves_listed_types_only_nosniff_and_sandboxed(
     client, media_root, name, data, served_as
 ):
     # given a file in media
-    (media_root / "original_images").mkdir()
-    (media_root / "original_images" / name).write_bytes(data)
+    (media_root / "images").mkdir()
+    (media_root / "images" / name).write_bytes(data)
     # when it is fetched through the hub's own media view
-    response = client.get(f"/media/original_images/{name}")
+    response = client.get(f"/media/images/{name}")
     # then its type is a listed media type or bytes to download, never sniffed, sandboxed
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == data

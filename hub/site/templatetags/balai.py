@@ -32,6 +32,19 @@ def _placeholder(width: int, height: int, alt: str, css_class: str):
 
 
 @register.simple_tag
+def balai_image_url(image, size="full"):
+    """The URL of the largest existing rendition of ``size``, or "" while none exists: for
+    attributes that take one URL (a video's poster). Never the original, which villagers are
+    not served (``hub.media.metadata``), and never makes a rendition."""
+    if image is None:
+        return ""
+    filters = rendition_filters(size)
+    found = image.find_existing_renditions(*filters)
+    renditions = sorted(found.values(), key=lambda r: r.width)
+    return renditions[-1].url if renditions else ""
+
+
+@register.simple_tag
 def balai_image(image, size="full", alt=None, css_class="pic"):
     """An image from renditions that already exist; a light placeholder while they are made.
 
