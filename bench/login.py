@@ -25,7 +25,17 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from .common import BenchError, Check, code_version, finish, machine, percentile, say, table
+from .common import (
+    BenchError,
+    Check,
+    code_version,
+    finish,
+    hub_bench_main,
+    machine,
+    percentile,
+    say,
+    table,
+)
 from .hub import Hub, run_step
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -287,9 +297,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--flooders", type=int, default=20, help="clients posting passwords")
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
     parser.add_argument("--refused", type=int, default=50, help="guesses sent while locked")
-    parser.add_argument("--port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--json", help="write all figures to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the data dir and its log")
-    args = parser.parse_args(argv)
-    args.argv = argv
-    return run(args)
+    return hub_bench_main(parser, run, argv)
