@@ -8,6 +8,7 @@ app_name = "sync"
 urlpatterns = [
     path("push", views.push, name="push"),
     path("changes", views.changes, name="changes"),
+    path("reseed", views.reseed_view, name="reseed"),
     path("blobs/missing", views.blobs_missing, name="blobs_missing"),
     path("blobs/<str:sha256>", views.blob, name="blob"),
 ]

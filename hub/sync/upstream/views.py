@@ -19,6 +19,8 @@ from hub.core.roles import is_upstream
 
 from .. import blobs
 from ..blobs.http import blob_response
+from ..core.generation import HEADER as HEADER_GENERATION
+from ..core.generation import local_generation, valid_generation
 from ..models import Node, SeenNonce
 from ..wire import keys
 from ..wire.codec import WireError
@@ -32,7 +34,7 @@ from ..wire.signing import (
     body_digest,
     request_message,
 )
-from . import services
+from . import reseed, services
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ NDJSON_ZSTD = "application/x-ndjson"
 
 def _signed(response: HttpResponse, nonce: str) -> HttpResponse:
     response[HEADER_SERVER_TIME] = str(int(time.time()))
+    response[HEADER_GENERATION] = local_generation()
     body = b"" if response.streaming else response.content
     try:
         response[HEADER_SIGNATURE] = keys.sign(
@@ -117,8 +120,20 @@ def signed_endpoint(view):
         except IntegrityError:
             return error(401, "replay", "this request was seen before", nonce)
         request.sync_node = node
+        # a village that speaks generations (docs/sync-protocol.md, "Generations"); an older
+        # one sends none and is served as before
+        generation = request.headers.get(HEADER_GENERATION)
+        if generation is not None and not valid_generation(generation):
+            return error(400, "malformed", f"{HEADER_GENERATION} is 16 hex digits", nonce)
+        request.sync_generation = generation
         try:
+            if generation:
+                reseed.generation_check(
+                    node=node, generation=generation, reseeding=view.__name__ == "reseed_view"
+                )
             response = view(request, *args, **kwargs)
+        except reseed.ReseedRefusal as exc:
+            return error(409, exc.code, exc.detail, nonce, **exc.extra)
         except (WireError, blobs.BlobError, ValueError) as exc:
             return error(400, "bad_request", str(exc)[:300], nonce)
         return _signed(response, nonce)
@@ -137,7 +152,9 @@ def _page_response(payload: bytes) -> HttpResponse:
 def push(request):
     """A batch of the village's changes (maybe empty), its heartbeat and its pull cursor; the
     answer is the signed acknowledgement and the first page of changes for it."""
-    payload = services.push_receive(node=request.sync_node, body=request.body)
+    payload = services.push_receive(
+        node=request.sync_node, body=request.body, restore_checks=bool(request.sync_generation)
+    )
     return _page_response(payload)
 
 
@@ -150,8 +167,22 @@ def changes(request):
         return error(400, "bad_request", "after must be a whole number")
     if after < 0:
         return error(400, "bad_request", "after must not be negative")
+    if request.sync_generation:
+        reseed.cursor_check(node=request.sync_node, cursor=after)
     payload = services.feed_answer(node=request.sync_node, after=after)
     return _page_response(payload)
+
+
+@signed_endpoint
+@require_http_methods(["POST"])
+def reseed_view(request):
+    """A restored village's new generation: accepted; the answer says which rev its
+    re-announced records must exceed."""
+    if not request.sync_generation:
+        return error(400, "bad_request", f"{HEADER_GENERATION} is required here")
+    return JsonResponse(
+        reseed.reseed_accept(node=request.sync_node, generation=request.sync_generation)
+    )
 
 
 @signed_endpoint

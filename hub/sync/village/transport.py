@@ -20,6 +20,8 @@ from django.utils.module_loading import import_string
 
 from .. import blobs
 from ..blobs.streams import CountingStream
+from ..core.generation import HEADER as HEADER_GENERATION
+from ..core.generation import local_generation
 from ..models import SyncRun, SyncState
 from ..wire import keys, signing
 
@@ -46,6 +48,11 @@ class UpstreamRefused(SyncError):
 
 class NotConfigured(SyncError):
     pass
+
+
+class UpstreamRestored(SyncError):
+    """A verified answer carries a new upstream generation: the upstream was restored from a
+    backup. Both checkpoints are back at zero; the exchange starts again (:mod:`.reseed`)."""
 
 
 @dataclass
@@ -179,6 +186,12 @@ class Upstream:
         self.carried = self.carried_before_cut = 0
         self.key = keys.load_private_key()
         self.transport = transport or transport_from_settings()
+        self.generation = local_generation()
+        self.prefix = "/sync/v1"
+
+    def path(self, endpoint: str) -> str:
+        """The path of an endpoint (``push``, ``changes?after=3``) in the protocol spoken."""
+        return f"{self.prefix}/{endpoint}"
 
     def _count(self, up: int, down: int) -> None:
         if self.run is not None:
@@ -197,6 +210,7 @@ class Upstream:
             signing.HEADER_TIME: str(stamp),
             signing.HEADER_NONCE: nonce,
             signing.HEADER_SIGNATURE: keys.sign(message, self.key),
+            HEADER_GENERATION: self.generation,
         }
         return headers, nonce
 
@@ -235,6 +249,7 @@ class Upstream:
             self._count(len(body) + HEADER_BYTES_UP, len(data) + HEADER_BYTES_DOWN)
             self.carried += len(body) + HEADER_BYTES_UP + len(data) + HEADER_BYTES_DOWN
             self.verify(response, nonce, data)
+            self._generation_seen(response.headers.get(HEADER_GENERATION) or "")
             if response.status == 401 and attempt == 1:
                 detail = _json_or_empty(data)
                 server_time = detail.get("server_time")
@@ -289,6 +304,23 @@ class Upstream:
             raise AnswerTooLarge(refused)
         return b"".join(chunks)
 
+    def _generation_seen(self, seen: str) -> None:
+        """Remember the upstream's generation; a new one (a restored upstream) sends both
+        checkpoints back to zero and raises :class:`UpstreamRestored`."""
+        state = self.state
+        if not seen or seen == state.upstream_generation:
+            return
+        known = state.upstream_generation
+        state.upstream_generation = seen
+        if not known:
+            SyncState.objects.filter(pk=1).update(upstream_generation=seen)
+            return
+        state.push_seq = state.pull_cursor = 0
+        SyncState.objects.filter(pk=1).update(upstream_generation=seen, push_seq=0, pull_cursor=0)
+        logger.warning("sync: the upstream's generation changed (restored): pushing and pulling "
+                       "again from zero")  # fmt: skip
+        raise UpstreamRestored("the upstream was restored from a backup; syncing again from zero")
+
     def verify(self, response, nonce: str, data: bytes) -> None:
         signature = response.headers.get(signing.HEADER_SIGNATURE, "")
         message = signing.answer_message(
@@ -303,12 +335,13 @@ class Upstream:
     def download(self, sha: str, size: int) -> bool:
         """Fetch a blob into its partial file from where it stopped; True when complete."""
         offset = blobs.partial_offset(sha)
-        headers, _nonce = self._headers("GET", f"/sync/v1/blobs/{sha}", b"")
+        path = self.path(f"blobs/{sha}")
+        headers, _nonce = self._headers("GET", path, b"")
         if offset:
             headers["Range"] = f"bytes={offset}-"
         try:
             response = self.transport.request(
-                "GET", self.state.upstream_url + f"/sync/v1/blobs/{sha}", body=None,
+                "GET", self.state.upstream_url + path, body=None,
                 headers=headers, stream=True,
             )  # fmt: skip
         except TransportError as exc:
