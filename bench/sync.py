@@ -61,7 +61,7 @@ LINK_LATENCY_MS = 600
 LINK_KBPS = 2000  # 1 kbit = 1000 bits, as linksim counts
 RECORD_PREFIX = "catatan bench"
 FAKE_VILLAGE_PREFIX = "15990000"  # + two digits: villages of the upstream's province (15)
-SYNC_PATHS = ("/sync/v1/",)
+SYNC_PATHS = ("/sync/v2/", "/sync/v1/")
 
 
 def load_average() -> str:
@@ -110,7 +110,7 @@ class BenchUpstream(UpstreamNode):
         super().start()
 
     def sync_requests(self) -> list[str]:
-        """Request lines of the access log that went to /sync/v1/, so far."""
+        """Request lines of the access log that went to /sync/v2/ or /sync/v1/, so far."""
         try:
             lines = self.access_log.read_text(errors="replace").splitlines()
         except FileNotFoundError:

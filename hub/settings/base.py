@@ -338,6 +338,9 @@ SYNC_CLOCK_WINDOW = env_int("HUB_SYNC_CLOCK_WINDOW", 300)
 SYNC_HTTP_TIMEOUT = env_int("HUB_SYNC_HTTP_TIMEOUT", 60)
 # How the village reaches the upstream (a hub.sync.village.transport.Transport subclass).
 SYNC_TRANSPORT = "hub.sync.village.transport.Urllib3Transport"
+# the protocol a village speaks: 2 (RFC 9421 signatures, generations); 1 only towards an
+# upstream that is not upgraded yet (it answers /sync/v1/ alone)
+SYNC_PROTOCOL = env_int("HUB_SYNC_PROTOCOL", 2)
 # Monthly budget for the satellite link (0 = no limit) and the hours when big blobs may move.
 SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
 SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)

@@ -1,4 +1,5 @@
-"""``/sync/v1/``: the upstream's endpoints (:mod:`hub.sync.upstream.views`)."""
+"""``/sync/v2/`` and ``/sync/v1/``: the upstream's endpoints (:mod:`hub.sync.upstream.views`);
+the URLconf passes ``protocol=2`` under ``/sync/v2/``."""
 
 from django.urls import path
 

@@ -160,6 +160,7 @@ OPERATIONS = _operations()
 ROUTES = {
     "push": "/push",
     "changes": "/changes",
+    "reseed": "/reseed",
     "blobs_missing": "/blobs/missing",
     "blob": "/blobs/{sha256}",
 }
@@ -190,6 +191,7 @@ def test_the_description_covers_every_endpoint_with_valid_schemas():
     assert {op.id for op in OPERATIONS} == {
         "POST /push",
         "GET /changes",
+        "POST /reseed",
         "POST /blobs/missing",
         "GET /blobs/{sha256}",
         "HEAD /blobs/{sha256}",

@@ -222,7 +222,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
 def exchange_after_restores(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
     """:func:`exchange`, after re-seeding if this village was restored; once more after a
     refusal or answer that says either side was restored (:mod:`.reseed`)."""
-    if state.reseed_pending:
+    if state.reseed_pending and up.protocol >= 2:  # v1 has no generations: it waits for v2
         reseed_run(up, state, me)
     try:
         exchange(up, state, run, me)

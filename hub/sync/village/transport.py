@@ -23,7 +23,7 @@ from ..blobs.streams import CountingStream
 from ..core.generation import HEADER as HEADER_GENERATION
 from ..core.generation import local_generation
 from ..models import SyncRun, SyncState
-from ..wire import keys, signing
+from ..wire import httpsig, keys, signing
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,10 @@ class Upstream:
         self.key = keys.load_private_key()
         self.transport = transport or transport_from_settings()
         self.generation = local_generation()
-        self.prefix = "/sync/v1"
+        # v2: RFC 9421 signatures and generations; v1 only towards an upstream not upgraded yet
+        self.protocol = settings.SYNC_PROTOCOL
+        self.prefix = f"/sync/v{self.protocol}"
+        self._sent: tuple[str, httpsig.Request] | None = None  # (nonce, request) signed last
 
     def path(self, endpoint: str) -> str:
         """The path of an endpoint (``push``, ``changes?after=3``) in the protocol spoken."""
@@ -199,8 +202,18 @@ class Upstream:
             self.run.bytes_down += down
 
     def _headers(self, method: str, path: str, body: bytes) -> tuple[dict, str]:
-        nonce = signing.new_nonce()
         stamp = int(time.time()) + self.state.clock_offset
+        if self.protocol == 2:
+            nonce = httpsig.new_nonce()
+            url = self.state.upstream_url + path
+            headers = {HEADER_GENERATION: self.generation}
+            httpsig.request_sign(
+                method=method, url=url, headers=headers, body=body, key_id=self.node,
+                key=self.key, created=stamp, nonce=nonce,
+            )  # fmt: skip
+            self._sent = (nonce, httpsig.Request(method.upper(), url, headers))
+            return headers, nonce
+        nonce = signing.new_nonce()
         message = signing.request_message(
             method=method, path=path, node=self.node, time=stamp, nonce=nonce,
             digest=signing.body_digest(body),
@@ -210,7 +223,6 @@ class Upstream:
             signing.HEADER_TIME: str(stamp),
             signing.HEADER_NONCE: nonce,
             signing.HEADER_SIGNATURE: keys.sign(message, self.key),
-            HEADER_GENERATION: self.generation,
         }
         return headers, nonce
 
@@ -249,7 +261,8 @@ class Upstream:
             self._count(len(body) + HEADER_BYTES_UP, len(data) + HEADER_BYTES_DOWN)
             self.carried += len(body) + HEADER_BYTES_UP + len(data) + HEADER_BYTES_DOWN
             self.verify(response, nonce, data)
-            self._generation_seen(response.headers.get(HEADER_GENERATION) or "")
+            if self.protocol == 2:
+                self._generation_seen(response.headers.get(HEADER_GENERATION) or "")
             if response.status == 401 and attempt == 1:
                 detail = _json_or_empty(data)
                 server_time = detail.get("server_time")
@@ -322,6 +335,9 @@ class Upstream:
         raise UpstreamRestored("the upstream was restored from a backup; syncing again from zero")
 
     def verify(self, response, nonce: str, data: bytes) -> None:
+        if self.protocol == 2:
+            self._verify_v2(response, nonce, data)
+            return
         signature = response.headers.get(signing.HEADER_SIGNATURE, "")
         message = signing.answer_message(
             nonce=nonce, status=response.status, digest=signing.body_digest(data)
@@ -331,6 +347,23 @@ class Upstream:
                 f"answer {response.status} not signed by the pinned upstream "
                 "(captive portal or wrong server?)"
             )
+
+    def _verify_v2(self, response, nonce: str, data: bytes) -> None:
+        sent = self._sent[1] if self._sent and self._sent[0] == nonce else None
+        try:
+            if sent is None:
+                raise httpsig.InvalidSignature("no request of ours to bind it to")
+            httpsig.answer_verify(
+                httpsig.Answer(response.status, response.headers, sent),
+                data,
+                keys.parse_public_key(self.state.upstream_key),
+                self.state.upstream_code,
+            )
+        except (*httpsig.SignatureError, keys.KeyError_) as exc:
+            raise NotAnAnswer(
+                f"answer {response.status} not signed by the pinned upstream for this request "
+                f"(captive portal or wrong server?): {exc}"[:300]
+            ) from exc
 
     def download(self, sha: str, size: int) -> bool:
         """Fetch a blob into its partial file from where it stopped; True when complete."""
