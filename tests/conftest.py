@@ -50,6 +50,7 @@ E2E_LONGEST_FIRST = [
     "test_market_sync",
     "test_learn_browser",
     "test_sync_e2e",
+    "test_sync_protocol",
     "test_bundles_commands",
     "test_run_script",
     "test_linksim",

@@ -8,13 +8,21 @@ balai-restore does) and starts the hub again. The upstream's backup is ``pg_dump
 stops the upstream, recreates its database with ``pg_restore``, bumps, starts it again.
 """
 
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
+from hub.sync.wire import codec as wire
+from hub.sync.wire import httpsig, keys
 from tests.harness import templates
 from tests.harness.hubs import VILLAGE_CODES, Agent, start_hub
 from tests.harness.processes import manage
@@ -135,3 +143,102 @@ def test_an_upstream_restored_from_an_older_dump_gets_back_what_it_lost(
     assert set(newer) <= set(v("dump", origin="15")["site.announcement"])
     # and a second sync has nothing to send
     assert v("sync")["runs"][-1]["records_up"] == 0
+
+
+SYNC_RECORDING_URLS = """
+from hub.sync.village.run import sync_run
+from hub.sync.village.transport import Urllib3Transport
+
+
+class Recording(Urllib3Transport):
+    urls = []
+
+    def request(self, method, url, **kwargs):
+        Recording.urls.append(url)
+        return super().request(method, url, **kwargs)
+
+
+run = sync_run(trigger="test", force=True, transport=Recording())
+result = {"outcome": run.outcome, "error": run.error, "urls": Recording.urls}
+"""
+
+
+def test_a_village_still_on_protocol_1_syncs_with_the_new_upstream(upstream, village):
+    # given the village's hub run as a village not upgraded yet (HUB_SYNC_PROTOCOL=1: the
+    # original X-Balai-* signatures, no generations) with new records
+    old = Agent({**village.env, "HUB_SYNC_PROTOCOL": "1"}, village.base / "agent-protocol-1.log")
+    try:
+        made = old("create", n=2, prefix="desa belum diperbarui")["ids"]
+        # when it syncs over HTTP with the upstream
+        result = old("exec", code=SYNC_RECORDING_URLS)["result"]
+        # then every request went to /sync/v1/ and the run succeeded
+        assert result["outcome"] == "ok", result
+        assert result["urls"] and all("/sync/v1/" in url for url in result["urls"]), result
+        # and the upstream holds its records as the village does
+        mine, _theirs = holds_everything(old, agent(upstream), village.code)
+        assert set(made) <= set(mine["site.announcement"])
+    finally:
+        old.close()
+
+
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def v2_post(url: str, body: bytes, headers: dict) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _direct.open(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_v2_over_http_replays_and_tampering_are_refused_and_nothing_is_applied(upstream, village):
+    # given a push signed in protocol 2 with the village's own key, as gunicorn receives it
+    key = serialization.load_pem_private_key(
+        (village.data_dir / "keys" / "node_ed25519.pem").read_bytes(), password=None
+    )
+    generation = agent(village)("exec", code=(
+        "from hub.sync.core.generation import local_generation\n"
+        "result = local_generation()"))["result"]  # fmt: skip
+    record = uuid.uuid4()
+    line = wire.dumps({
+        "m": "site.announcement", "id": str(record), "o": village.code, "r": 1, "v": 1,
+        "f": {"title": "lewat v2", "body": "<p>x</p>", "category": "umum",
+              "publish_at": "2026-11-01T00:00:00+00:00", "expires_at": None, "pinned": False},
+    })  # fmt: skip
+    state = agent(village)("state")
+    header = {"batch": {"after": state["push_seq"], "to": state["push_seq"]},
+              "cursor": state["pull_cursor"], "heartbeat": {}}  # fmt: skip
+    body = wire.encode_page(header, [line])
+    url = upstream.url + "/sync/v2/push"
+
+    def signed(*, created=None, tampered_body=None):
+        headers = {httpsig.HEADER_GENERATION: generation, "Content-Type": "application/x-ndjson"}
+        httpsig.request_sign(
+            method="POST", url=url, headers=headers, body=body, key_id=village.code, key=key,
+            created=created or int(time.time()), nonce=httpsig.new_nonce(),
+        )  # fmt: skip
+        return headers, tampered_body or body
+
+    u = agent(upstream)
+    # when the body is changed after signing, or the request is old, it is refused
+    headers, changed = signed(tampered_body=body[:-1] + bytes([body[-1] ^ 1]))
+    status, _h, data = v2_post(url, changed, headers)
+    assert status == 401 and json.loads(data)["error"] == "bad_signature", data
+    headers, same = signed(created=int(time.time()) - 3600)
+    status, _h, data = v2_post(url, same, headers)
+    assert status == 401 and json.loads(data)["error"] == "stale", data
+    assert str(record) not in u("dump", origin=village.code)["site.announcement"]
+    # when it is sent as signed, it is applied, and the answer verifies for this request
+    headers, same = signed()
+    status, answer_headers, data = v2_post(url, same, headers)
+    assert status == 200, data
+    httpsig.answer_verify(
+        httpsig.Answer(status, answer_headers, httpsig.Request("POST", url, headers)), data,
+        keys.parse_public_key(upstream.public_key), "15",
+    )  # fmt: skip
+    # and the same bytes sent again are a replay
+    status, _h, data = v2_post(url, same, headers)
+    assert status == 401 and json.loads(data)["error"] == "replay", data
+    assert str(record) in u("dump", origin=village.code)["site.announcement"]
