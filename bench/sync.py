@@ -254,7 +254,7 @@ def bench_push(
     wire = m["bytes_up"] + m["bytes_down"]
     rate = LINK_KBPS * 1000 / 8
     rtt = LINK_LATENCY_MS / 1000
-    pushes = [line for line in m["requests"] if "/sync/v1/push" in line]
+    pushes = [line for line in m["requests"] if any(f"{p}push" in line for p in SYNC_PATHS)]
     data = results.data["push"] = {
         "records": n,
         "create_seconds": round(made_seconds, 1),
@@ -544,7 +544,9 @@ def bench_blob(
     remaining = size - partial
     extra = second_m["bytes_down"] - remaining
     lost_in_cut = first_m["bytes_down"] - partial
-    blob_requests = [line for line in second_m["requests"] if "/sync/v1/blobs/" in line]
+    blob_requests = [
+        line for line in second_m["requests"] if any(f"{p}blobs/" in line for p in SYNC_PATHS)
+    ]
     results.data["blob"] = {
         "sha256": sha,
         "size": size,
