@@ -27,11 +27,14 @@ class ReseedRefusal(Exception):
         self.code, self.detail, self.extra = code, detail, extra
 
 
-def feed_high_water() -> int:
+def feed_high_water(*, unless_at_least: int | None = None) -> int:
     """The highest seq this upstream's feed ever handed out: the journal sequence's own value (a
-    compacted tail leaves it above the highest row), at least the highest row."""
+    compacted tail leaves it above the highest row), at least the highest row. The sequence is
+    read only when the highest row is below ``unless_at_least`` (one query for every push)."""
     table = JournalEntry._meta.db_table
     high = JournalEntry.objects.aggregate(m=Max("seq"))["m"] or 0
+    if unless_at_least is not None and high >= unless_at_least:
+        return high
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'seq')", [table])
@@ -73,7 +76,7 @@ def generation_check(*, node: Node, generation: str, reseeding: bool) -> None:
 
 def cursor_check(*, node: Node, cursor: int | None = None, push_after: int | None = None) -> None:
     """Refuse a village that is ahead of this upstream (restored from an older backup)."""
-    high = feed_high_water()
+    high = feed_high_water(unless_at_least=cursor)
     if cursor is not None and cursor > high:
         raise ReseedRefusal(
             "cursor_ahead",
