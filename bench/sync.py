@@ -61,7 +61,7 @@ LINK_LATENCY_MS = 600
 LINK_KBPS = 2000  # 1 kbit = 1000 bits, as linksim counts
 RECORD_PREFIX = "catatan bench"
 FAKE_VILLAGE_PREFIX = "15990000"  # + two digits: villages of the upstream's province (15)
-SYNC_PATHS = ("/sync/v1/",)
+SYNC_PATHS = ("/sync/v2/", "/sync/v1/")
 
 
 def load_average() -> str:
@@ -110,7 +110,7 @@ class BenchUpstream(UpstreamNode):
         super().start()
 
     def sync_requests(self) -> list[str]:
-        """Request lines of the access log that went to /sync/v1/, so far."""
+        """Request lines of the access log that went to /sync/v2/ or /sync/v1/, so far."""
         try:
             lines = self.access_log.read_text(errors="replace").splitlines()
         except FileNotFoundError:
@@ -254,7 +254,7 @@ def bench_push(
     wire = m["bytes_up"] + m["bytes_down"]
     rate = LINK_KBPS * 1000 / 8
     rtt = LINK_LATENCY_MS / 1000
-    pushes = [line for line in m["requests"] if "/sync/v1/push" in line]
+    pushes = [line for line in m["requests"] if any(f"{p}push" in line for p in SYNC_PATHS)]
     data = results.data["push"] = {
         "records": n,
         "create_seconds": round(made_seconds, 1),
@@ -544,7 +544,9 @@ def bench_blob(
     remaining = size - partial
     extra = second_m["bytes_down"] - remaining
     lost_in_cut = first_m["bytes_down"] - partial
-    blob_requests = [line for line in second_m["requests"] if "/sync/v1/blobs/" in line]
+    blob_requests = [
+        line for line in second_m["requests"] if any(f"{p}blobs/" in line for p in SYNC_PATHS)
+    ]
     results.data["blob"] = {
         "sha256": sha,
         "size": size,

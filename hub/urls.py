@@ -23,6 +23,8 @@ def hub_urlpatterns(market_patterns: list) -> list:
         path("admin/", include(wagtailadmin_urls)),
         path("dokumen/", include(wagtaildocs_urls)),
         path("healthz", core_views.healthz, name="healthz"),
+        # protocol v2 (RFC 9421 signatures); v1 stays for villages not yet upgraded
+        path("sync/v2/", include("hub.sync.urls", namespace="sync_v2"), {"protocol": 2}),
         path("sync/v1/", include("hub.sync.urls")),
         path("pasar/", include((market_patterns, market_urls.app_name))),
         path("perpustakaan/", include(library_urls)),

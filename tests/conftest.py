@@ -52,6 +52,7 @@ E2E_LONGEST_FIRST = [
     "test_egov_letters_browser",
     "test_learn_browser",
     "test_sync_e2e",
+    "test_sync_protocol",
     "test_bundles_commands",
     "test_run_script",
     "test_linksim",

@@ -301,7 +301,7 @@ SECURE_SSL_REDIRECT = HUB_HTTPS
 # nodes' Ed25519 keys, villages provisioned with an http:// upstream URL keep syncing while they
 # move to https://, and a POST redirected to another scheme would lose its body anyway.
 HUB_HTTPS_SYNC_PLAIN = env_bool("HUB_HTTPS_SYNC_PLAIN", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"] + ([r"^sync/v1/"] if HUB_HTTPS_SYNC_PLAIN else [])
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"] + ([r"^sync/v[12]/"] if HUB_HTTPS_SYNC_PLAIN else [])
 SECURE_HSTS_SECONDS = 0
 # nginx in front: it sets X-Forwarded-Proto and appends the client to X-Forwarded-For. Both are
 # believed only from the addresses in HUB_TRUSTED_PROXIES (nginx on the same host); from any
@@ -442,6 +442,9 @@ SYNC_CLOCK_WINDOW = env_int("HUB_SYNC_CLOCK_WINDOW", 300)
 SYNC_HTTP_TIMEOUT = env_int("HUB_SYNC_HTTP_TIMEOUT", 60)
 # How the village reaches the upstream (a hub.sync.village.transport.Transport subclass).
 SYNC_TRANSPORT = "hub.sync.village.transport.Urllib3Transport"
+# the protocol a village speaks: 2 (RFC 9421 signatures, generations); 1 only towards an
+# upstream that is not upgraded yet (it answers /sync/v1/ alone)
+SYNC_PROTOCOL = env_int("HUB_SYNC_PROTOCOL", 2)
 # Monthly budget for the satellite link (0 = no limit) and the hours when big blobs may move.
 SYNC_MONTHLY_BUDGET_BYTES = env_int("HUB_SYNC_MONTHLY_BUDGET_BYTES", 0)
 SYNC_BULK_BLOB_BYTES = env_int("HUB_SYNC_BULK_BLOB_BYTES", 5 * 1024 * 1024)

@@ -86,3 +86,18 @@ def check_probe_cost(app_configs, **kwargs):
             id="balai.sync.W010",
         )
     ]
+
+
+@register()
+def check_sync_protocol(app_configs, **kwargs):
+    """HUB_SYNC_PROTOCOL picks the URL prefix and the signature scheme: only 1 and 2 exist."""
+    if settings.SYNC_PROTOCOL not in (1, 2):
+        return [
+            Error(
+                f"HUB_SYNC_PROTOCOL is {settings.SYNC_PROTOCOL!r}",
+                hint="2 (RFC 9421 signatures, generations), or 1 towards an upstream not "
+                "upgraded yet (docs/sync-protocol.md, section 5)",
+                id="balai.sync.E005",
+            )
+        ]
+    return []

@@ -69,6 +69,10 @@ class Node(models.Model):
     # highest seq of this upstream's feed the village has applied (the ``after`` it last asked
     # from): journal compaction keeps every deletion the village has not read yet
     feed_cursor = models.BigIntegerField(default=0)
+    # the village's generation as last accepted here (protocol v2; empty: not seen yet). A
+    # request with another one comes from a restored village: refused until it re-seeds
+    generation = models.CharField(max_length=40, blank=True)
+    reseeds = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("simpul desa")
@@ -124,6 +128,12 @@ class SyncState(models.Model):
     probe_month = models.CharField(max_length=7, blank=True)
     probes = models.PositiveIntegerField(default=0)
     probe_bytes = models.BigIntegerField(default=0)
+    # the upstream's generation as last seen in a verified answer (empty: none yet); another
+    # one means the upstream was restored: both checkpoints start again from zero
+    upstream_generation = models.CharField(max_length=40, blank=True)
+    # set by a restore (``sync_generation_bump``): before its next push the village re-announces
+    # every record it owns with revs above anything the upstream has seen
+    reseed_pending = models.BooleanField(default=False)
 
     def __str__(self):
         return self.upstream_url or "—"
@@ -132,6 +142,22 @@ class SyncState(models.Model):
     def load(cls) -> "SyncState":
         state, _created = cls.objects.get_or_create(pk=1)
         return state
+
+
+class NodeGeneration(models.Model):
+    """This node's generation (one row, both roles): a random id that a restore from a backup
+    replaces (``sync_generation_bump``), sent in every signed request and answer. The other side
+    sees it change and re-seeds, so journal seqs and revs that the restore made this node use
+    again never make changes silently disappear (docs/sync-protocol.md, "Generations")."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    generation = models.CharField(max_length=40, blank=True)
+    # how many times it was bumped, and when last: for operators
+    bumps = models.PositiveIntegerField(default=0)
+    bumped_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.generation or "—"
 
 
 class SyncRun(models.Model):

@@ -239,7 +239,7 @@ def test_upstream_with_its_own_certificate_admin_allowlist_port_and_terminator(t
     assert "allow 10.60.0.0/16;" in config and "deny all;" in config
     assert "location /.well-known/acme-challenge/" in config
     assert "set_real_ip_from 10.70.0.5;" in config
-    assert "location /sync/v1/" in config  # signed: kept on plain HTTP during the move
+    assert "location ~ ^/sync/v[12]/" in config  # signed: kept on plain HTTP during the move
 
 
 def test_admin_port_and_allowlist_in_plain_http_mode(tmp_path):

@@ -111,7 +111,7 @@ def test_upstream_deploy_check_is_clean_with_the_rendered_settings(tmp_path):
     assert settings["SECURE_HSTS_SECONDS"] == 31_536_000
     assert settings["CSRF_TRUSTED_ORIGINS"] == ["https://balai.jambiprov.example.go.id"]
     # the signed sync API and /healthz are not redirected (HUB_HTTPS_SYNC_PLAIN)
-    assert settings["SECURE_REDIRECT_EXEMPT"] == ["^healthz$", "^sync/v1/"]
+    assert settings["SECURE_REDIRECT_EXEMPT"] == ["^healthz$", "^sync/v[12]/"]
 
 
 def test_a_wrong_https_value_is_a_startup_error():

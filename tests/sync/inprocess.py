@@ -22,8 +22,11 @@ from django.utils.datastructures import CaseInsensitiveMapping
 from hub.sync.village.transport import Transport
 from hub.sync.wire import keys
 
-# the upstream's URLs: only its /sync/v1/ endpoints, whatever the role's URLconf holds
-urlpatterns = [path("sync/v1/", include("hub.sync.urls"))]
+# the upstream's URLs: only its /sync/ endpoints, whatever the role's URLconf holds
+urlpatterns = [
+    path("sync/v2/", include("hub.sync.urls", namespace="sync_v2"), {"protocol": 2}),
+    path("sync/v1/", include("hub.sync.urls")),
+]
 
 
 def node_settings(root: Path, **extra) -> dict:
@@ -61,8 +64,10 @@ class InProcessUpstream:
         target.close()
         self.connection = type(village)({**village.settings_dict, "NAME": str(name)}, "default")
         self.settings = node_settings(
-            root, HUB_ROLE="upstream", SYNC_NODE_CODE=code, ROOT_URLCONF=__name__
-        )
+            root, HUB_ROLE="upstream", SYNC_NODE_CODE=code, ROOT_URLCONF=__name__,
+            # the village signs the URL it was pinned to (http://upstream.test): v2 covers it
+            ALLOWED_HOSTS=["*"],
+        )  # fmt: skip
         with self.active():
             self.key, _created = keys.node_key_create()
 
@@ -123,6 +128,7 @@ class InProcessTransport(Transport):
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = dict(headers)
+        headers["Host"] = parts.netloc
         content_type = headers.pop("Content-Type", "application/octet-stream")
         with self.upstream.active():
             response = Client().generic(

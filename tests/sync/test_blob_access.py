@@ -77,7 +77,7 @@ def test_village_b_cannot_fetch_village_a_photo_by_hash(upstream, transport, vil
 
     # when village B, which knows the hash, asks for it with its valid key
     with pytest.raises(UpstreamRefused) as refused:
-        village_b.request("GET", f"/sync/v1/blobs/{sha}")
+        village_b.request("GET", f"/sync/v2/blobs/{sha}")
 
     # then it is refused: no record visible to B refers to that blob
     assert (refused.value.status, refused.value.code) == (403, "blob_not_visible")
@@ -100,7 +100,7 @@ def test_a_province_photo_is_readable_by_every_village_it_is_addressed_to(
         )
         sha, size = photo.sha256, photo.file_size
     # when village B's feed carries the record (which puts the photo in the blob store)
-    village_b.request("GET", "/sync/v1/changes?after=0")
+    village_b.request("GET", "/sync/v2/changes?after=0")
     # then both villages may read it
     assert village_b.download(sha, size)
     blobs.blob_store().storage.delete(blobs.blob_name(sha))
@@ -116,14 +116,14 @@ def test_a_village_cannot_upload_an_unreferenced_10_mb_blob(upstream, transport)
     # when the village offers it and then sends its first chunk with a valid key
     missing = client.request(
         "POST",
-        "/sync/v1/blobs/missing",
+        "/sync/v2/blobs/missing",
         f'{{"sha256": ["{sha}"]}}'.encode(),
         content_type="application/json",
     ).json()["missing"]
     with pytest.raises(UpstreamRefused) as refused:
         client.request(
             "PUT",
-            f"/sync/v1/blobs/{sha}?offset=0&size={len(data)}",
+            f"/sync/v2/blobs/{sha}?offset=0&size={len(data)}",
             data[: 256 * 1024],
             content_type="application/octet-stream",
         )
@@ -152,7 +152,7 @@ def test_a_village_cannot_upload_a_blob_another_village_record_waits_for(
     with pytest.raises(UpstreamRefused) as refused:
         village_b.request(
             "PUT",
-            f"/sync/v1/blobs/{sha}?offset=0&size={size}",
+            f"/sync/v2/blobs/{sha}?offset=0&size={size}",
             b"x" * size,
             content_type="application/octet-stream",
         )

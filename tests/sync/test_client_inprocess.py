@@ -5,6 +5,8 @@ the real-process tests (test_sync_e2e.py, test_sync_faults.py) prove the rest (t
 gunicorn, the cluster, cuts).
 """
 
+import base64
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
@@ -82,7 +84,7 @@ def test_push_sends_the_village_changes_and_moves_the_checkpoint_on_the_signed_a
     assert SyncState.load().push_seq == last
     assert node.push_seq == last
     assert run.records_up == 1 and run.bytes_up > 0
-    assert ("POST", "/sync/v1/push", 200) in transport.requests
+    assert ("POST", "/sync/v2/push", 200) in transport.requests
 
 
 def test_pull_brings_the_upstream_changes_for_the_village(upstream, transport):
@@ -141,7 +143,7 @@ def test_blob_comes_down_with_a_range_resumable_download(upstream, transport):
     here = Announcement.objects.select_related("image").get(pk=made.pk)
     assert here.image is not None and here.image.sha256 == sha
     assert here.image.file.open("rb").read() == content
-    assert ("GET", f"/sync/v1/blobs/{sha}", 200) in transport.requests
+    assert ("GET", f"/sync/v2/blobs/{sha}", 200) in transport.requests
 
 
 class CaptivePortal(InProcessTransport):
@@ -158,7 +160,12 @@ class ForgedSignature(InProcessTransport):
     key = Ed25519PrivateKey.generate()
 
     def answer(self, response):
-        headers = {**response.headers, HEADER_SIGNATURE: keys.sign(response.data, self.key)}
+        forged = keys.sign(response.data, self.key)
+        headers = {
+            **response.headers,
+            HEADER_SIGNATURE: forged,  # protocol 1
+            "Signature": f"balai=:{base64.b64encode(keys.b64d(forged)).decode()}:",  # protocol 2
+        }
         response.headers = CaseInsensitiveMapping(headers)
         return response
 

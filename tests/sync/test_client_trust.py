@@ -3,6 +3,7 @@ a rooted village may not write, and what the client refuses to believe from the 
 answer too big to hold, a clock it did not get from a signed body)."""
 
 import json
+import re
 import time
 import uuid
 
@@ -173,12 +174,14 @@ def test_the_upstream_checks_the_signature_before_answering_stale(upstream, tran
 
     state = SyncState.load()
     up = Upstream(state, VILLAGE, transport=transport)
-    headers, _nonce = up._headers("GET", "/sync/v1/changes?after=0", b"")
-    headers["X-Balai-Time"] = str(int(time.time()) - 86400)
+    headers, _nonce = up._headers("GET", "/sync/v2/changes?after=0", b"")
+    headers["Signature-Input"] = re.sub(
+        r"created=[0-9]+", f"created={int(time.time()) - 86400}", headers["Signature-Input"]
+    )
 
     # when it reaches the upstream
     response = transport.request(
-        "GET", "http://upstream.test/sync/v1/changes?after=0", body=None, headers=headers
+        "GET", "http://upstream.test/sync/v2/changes?after=0", body=None, headers=headers
     )
 
     # then the answer is "bad signature", never a signed "stale" carrying the server's time

@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
+from http_message_signatures import HTTPMessageVerifier, MappingKeyResolver, algorithms
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -52,7 +53,7 @@ from hub.sync.models import BlobNeed
 from hub.sync.registry import all_specs
 from hub.sync.upstream import enrollment
 from hub.sync.wire import codec as wire
-from hub.sync.wire import keys
+from hub.sync.wire import httpsig, keys
 from hub.sync.wire.signing import (
     HEADER_SERVER_TIME,
     HEADER_SIGNATURE,
@@ -172,6 +173,7 @@ OPERATIONS = _operations()
 ROUTES = {
     "push": "/push",
     "changes": "/changes",
+    "reseed": "/reseed",
     "blobs_missing": "/blobs/missing",
     "blob": "/blobs/{sha256}",
 }
@@ -202,6 +204,7 @@ def test_the_description_covers_every_endpoint_with_valid_schemas():
     assert {op.id for op in OPERATIONS} == {
         "POST /push",
         "GET /changes",
+        "POST /reseed",
         "POST /blobs/missing",
         "GET /blobs/{sha256}",
         "HEAD /blobs/{sha256}",
@@ -859,6 +862,137 @@ def test_signed_requests_with_garbage_never_fail(upstream_app, client, operation
         exchange(client, upstream_app, request)
 
     fuzz()
+
+
+# Protocol 2 (RFC 9421) ------------------------------------------------------------------------
+
+V2_PREFIX = "/sync/v2"
+GENERATION = "0123456789abcdef"
+V2_HEADERS = {
+    "HTTP_SIGNATURE_INPUT": st.one_of(
+        st.text(max_size=300),
+        st.sampled_from(
+            [
+                "",
+                'balai=("@method");created=1;keyid="6301012001";nonce="n"',
+                'balai=("@method" "@target-uri" "balai-generation" "content-digest")'
+                ';created=99999999999999999999;keyid="6301012001";nonce="n";tag="balai-sync"',
+                'balai=();created=1764000000;keyid="6301012009";nonce="x";tag="balai-sync"',
+                'balai=();created=1764000000;keyid="6301012003";nonce="x";tag="balai-sync"',
+                'balai=();created="1";keyid=6301012001;nonce="x"',
+                'other=("@method");created=1;keyid="6301012001";nonce="n"',
+                'balai=("@method");created=1;keyid="6301012001";nonce="' + "n" * 40 + '"',
+                'balai=("@method");created=1;keyid="6301012001\x00";nonce="n"',
+            ]
+        ),
+    ),
+    "HTTP_SIGNATURE": st.one_of(
+        st.text(max_size=120),
+        st.sampled_from(["balai=:AAAA:", "balai=:" + "A" * 88 + ":", "balai=?1", "balai"]),
+    ),
+    "HTTP_CONTENT_DIGEST": st.one_of(
+        st.text(max_size=80),
+        st.sampled_from(["sha-256=:AAAA:", "md5=:AAAAAAAAAAAAAAAAAAAAAA==:", "sha-256=?0"]),
+    ),
+    "HTTP_BALAI_GENERATION": st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(["", "fedcba9876543210", "0" * 17, "ABCDEF0123456789"]),
+    ),
+}
+
+
+def sign_v2(request: Request, *, key: Ed25519PrivateKey, node: str = VILLAGE) -> Request:
+    headers = {httpsig.HEADER_GENERATION: GENERATION}
+    httpsig.request_sign(
+        method=request.method,
+        url="http://testserver" + signed_path(request.method, request.path),
+        headers=headers,
+        body=request.body,
+        key_id=node,
+        key=key,
+        created=int(time.time()),
+        nonce=httpsig.new_nonce(),
+    )
+    request.headers.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    return request
+
+
+def check_answer_v2(up: Upstream, request: Request, response) -> None:
+    """A v2 answer: documented, never a server error, and signed by the upstream in the RFC 9421
+    form (bound to the request when its signature could be read, which a 200 needs)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    summary = f"{request.method} {request.path!r:.200} -> {response.status_code} {body[:300]!r}"
+    assert response.status_code < 500, summary
+    path_info = RequestFactory().generic(request.method, request.path).path_info
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        match = None
+    if match is None or match.namespace != "sync_v2":  # Django's 404 or APPEND_SLASH redirect
+        assert response.status_code in (301, 404), summary
+        return
+    op = operation_for(request.path.split("?")[0].removeprefix(V2_PREFIX), request.method)
+    if op is not None:
+        assert response.status_code in op.statuses(), f"undocumented status: {summary}"
+    sent = {
+        key.removeprefix("HTTP_").replace("_", "-").title(): value
+        for key, value in request.headers.items()
+        if key.startswith("HTTP_")
+    }
+    url = "http://testserver" + signed_path(request.method, request.path)
+    verifier = HTTPMessageVerifier(
+        signature_algorithm=algorithms.ED25519,
+        key_resolver=MappingKeyResolver(
+            public_keys={UPSTREAM_CODE: keys.parse_public_key(up.public_key)}, private_keys={}
+        ),
+    )
+    required = httpsig.ANSWER_COMPONENTS if response.status_code == 200 else ()
+    verifier.verify(
+        httpsig.Answer(response.status_code, response.headers, httpsig.Request(
+            request.method, url, sent)),
+        body=body,
+        max_age=None,
+        expect_tag=httpsig.TAG,
+        expect_label=httpsig.LABEL,
+        require_components=required or httpsig.UNBOUND_ANSWER_COMPONENTS,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(
+    path=st.sampled_from(["/changes?after=0", "/push", "/blobs/missing", "/reseed"]),
+    what=st.sampled_from([None, "body", "path", *sorted(V2_HEADERS)]),
+    data=st.data(),
+)
+def test_v2_requests_unsigned_or_changed_on_the_way_are_refused_cleanly(
+    upstream_app, client, path, what, data
+):
+    # given a v2 request signed by the enrolled village (or by the revoked one, or not at all),
+    # then one part of it changed on the way
+    method = "GET" if path.startswith("/changes") else "POST"
+    request = Request(method, V2_PREFIX + path, b"", "application/octet-stream")
+    if not data.draw(RARELY):
+        revoked = data.draw(RARELY)
+        sign_v2(
+            request,
+            key=upstream_app.revoked_key if revoked else upstream_app.village_key,
+            node=REVOKED if revoked else VILLAGE,
+        )
+    if what in V2_HEADERS:
+        request.headers[what] = data.draw(V2_HEADERS[what])
+    elif what == "body":
+        request.body = data.draw(st.binary(min_size=1, max_size=64))
+    elif what == "path":
+        request.path += data.draw(st.sampled_from(["?x=1", "&x=1"]))
+
+    # when it reaches the upstream
+    # then the answer is documented, signed in the RFC 9421 form, never a server error
+    upstream_app.reset_blobs()
+    with transaction.atomic():
+        response = send(client, request)
+        check_answer_v2(upstream_app, request, response)
+        transaction.set_rollback(True)
 
 
 # Examples the fuzzer found -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ..models import (
     HeldChange,
     JournalEntry,
     Node,
+    NodeGeneration,
     SeenNonce,
     SyncRun,
     SyncState,
@@ -131,6 +132,15 @@ def sync_overview(runs: int = 10) -> dict:
             "last_error": state.last_error,
             "push_seq": state.push_seq,
             "pull_cursor": state.pull_cursor,
+            # restores (docs/sync-protocol.md, section 5.3): this node's generation, the
+            # upstream's as last seen, and whether a re-seed waits for the next sync
+            "protocol": settings.SYNC_PROTOCOL,
+            "generation": NodeGeneration.objects.filter(pk=1)
+            .values_list("generation", flat=True)
+            .first()
+            or "—",
+            "upstream_generation": state.upstream_generation or "—",
+            "reseed_pending": state.reseed_pending,
             "waiting_downloads": {"blobs": needs["n"] or 0, "bytes": needs["size"] or 0},
             # records that came before a record they refer to (applied when it arrives)
             **held_figures(),

@@ -19,6 +19,7 @@ from ..changes.feed import feed_page, ingest_refs
 from ..core.identity import require_node_code
 from ..models import Node, SeenNonce
 from ..wire.codec import WireError, decode_page, encode_page
+from .reseed import cursor_check
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +57,12 @@ def _feed_payload(*, node: Node, after: int, header: dict) -> bytes:
     return encode_page(header, page.items)
 
 
-def push_receive(*, node: Node, body: bytes) -> bytes:
+def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> bytes:
     """Apply a village's batch with its checkpoint in one transaction; answer with the ack and
-    the first feed page. A batch applied twice leaves the same state (records carry revs)."""
+    the first feed page. A batch applied twice leaves the same state (records carry revs).
+
+    ``restore_checks`` (a village that speaks generations): a cursor or batch start ahead of
+    this upstream is refused (:func:`.reseed.cursor_check`) instead of skipping rows."""
     header, items = decode_page(body)
     batch = header.get("batch") or {}
     if not isinstance(batch, dict):
@@ -71,6 +75,8 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
         or b_to < b_after
     ):
         raise WireError("batch.after, batch.to and cursor must be whole numbers, after <= to")
+    if restore_checks:
+        cursor_check(node=node, cursor=cursor, push_after=b_after)
     now = timezone.now()
     ack = {"after": b_after, "to": b_to, "applied": 0, "skipped": 0, "refused": []}
     if items:

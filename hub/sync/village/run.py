@@ -30,6 +30,8 @@ from ..models import BlobNeed, BlobUpload, SyncRun, SyncState
 from ..wire import keys
 from ..wire.codec import WireError, decode_page, encode_page
 from .budget import blob_allowed
+from .reseed import recovered as reseed_recovered
+from .reseed import reseed_run
 from .scheduling import probe_arm_after
 from .transport import (
     HEADER_BYTES_DOWN,
@@ -169,7 +171,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
         try:
             answer = up.request(
                 "POST",
-                "/sync/v1/push",
+                up.path("push"),
                 body,
                 content_type="application/x-ndjson",
                 # a cut push is followed by a smaller batch, not the same one again (a
@@ -207,7 +209,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
             logger.warning("sync: upstream refused %s", refusal)
         more = _apply_page(state, reply, items, run, me)
         while more and not batch.more:
-            answer = up.request("GET", f"/sync/v1/changes?after={state.pull_cursor}")
+            answer = up.request("GET", up.path(f"changes?after={state.pull_cursor}"))
             try:
                 reply, items = decode_page(answer.data)
             except WireError as exc:
@@ -217,13 +219,26 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
             return
 
 
+def exchange_after_restores(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
+    """:func:`exchange`, after re-seeding if this village was restored; once more after a
+    refusal or answer that says either side was restored (:mod:`.reseed`)."""
+    if state.reseed_pending and up.protocol >= 2:  # v1 has no generations: it waits for v2
+        reseed_run(up, state, me)
+    try:
+        exchange(up, state, run, me)
+    except SyncError as exc:
+        if not reseed_recovered(up, state, me, exc):
+            raise
+        exchange(up, state, run, me)
+
+
 def upload_blobs(up: Upstream, run: SyncRun) -> int:
     pending = list(BlobUpload.objects.order_by("priority", "size")[:1000])
     if not pending:
         return 0
     answer = up.request(
         "POST",
-        "/sync/v1/blobs/missing",
+        up.path("blobs/missing"),
         json.dumps({"sha256": [b.sha256 for b in pending]}).encode(),
         content_type="application/json",
     )
@@ -247,7 +262,7 @@ def upload_blobs(up: Upstream, run: SyncRun) -> int:
             handle.seek(offset)
             while offset < size:
                 chunk = handle.read(UPLOAD_CHUNK)
-                path = f"/sync/v1/blobs/{item.sha256}?offset={offset}&size={size}"
+                path = up.path(f"blobs/{item.sha256}?offset={offset}&size={size}")
                 try:
                     result = up.request(
                         "PUT", path, chunk, content_type="application/octet-stream"
@@ -332,7 +347,7 @@ def sync_run(
         waiting = 0
         try:
             up = Upstream(state, me, run, transport)
-            exchange(up, state, run, me)
+            exchange_after_restores(up, state, run, me)
             waiting += upload_blobs(up, run)
             waiting += download_blobs(up, run)
         except (SyncError, blobs.BlobError, blobs.HashMismatch, keys.KeyError_, OSError) as exc:

@@ -20,8 +20,10 @@ from django.utils.module_loading import import_string
 
 from .. import blobs
 from ..blobs.streams import CountingStream
+from ..core.generation import HEADER as HEADER_GENERATION
+from ..core.generation import local_generation
 from ..models import SyncRun, SyncState
-from ..wire import keys, signing
+from ..wire import httpsig, keys, signing
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,11 @@ class UpstreamRefused(SyncError):
 
 class NotConfigured(SyncError):
     pass
+
+
+class UpstreamRestored(SyncError):
+    """A verified answer carries a new upstream generation: the upstream was restored from a
+    backup. Both checkpoints are back at zero; the exchange starts again (:mod:`.reseed`)."""
 
 
 @dataclass
@@ -179,6 +186,15 @@ class Upstream:
         self.carried = self.carried_before_cut = 0
         self.key = keys.load_private_key()
         self.transport = transport or transport_from_settings()
+        self.generation = local_generation()
+        # v2: RFC 9421 signatures and generations; v1 only towards an upstream not upgraded yet
+        self.protocol = settings.SYNC_PROTOCOL
+        self.prefix = f"/sync/v{self.protocol}"
+        self._sent: tuple[str, httpsig.Request] | None = None  # (nonce, request) signed last
+
+    def path(self, endpoint: str) -> str:
+        """The path of an endpoint (``push``, ``changes?after=3``) in the protocol spoken."""
+        return f"{self.prefix}/{endpoint}"
 
     def _count(self, up: int, down: int) -> None:
         if self.run is not None:
@@ -186,8 +202,18 @@ class Upstream:
             self.run.bytes_down += down
 
     def _headers(self, method: str, path: str, body: bytes) -> tuple[dict, str]:
-        nonce = signing.new_nonce()
         stamp = int(time.time()) + self.state.clock_offset
+        if self.protocol == 2:
+            nonce = httpsig.new_nonce()
+            url = self.state.upstream_url + path
+            headers = {HEADER_GENERATION: self.generation}
+            httpsig.request_sign(
+                method=method, url=url, headers=headers, body=body, key_id=self.node,
+                key=self.key, created=stamp, nonce=nonce,
+            )  # fmt: skip
+            self._sent = (nonce, httpsig.Request(method.upper(), url, headers))
+            return headers, nonce
+        nonce = signing.new_nonce()
         message = signing.request_message(
             method=method, path=path, node=self.node, time=stamp, nonce=nonce,
             digest=signing.body_digest(body),
@@ -235,6 +261,8 @@ class Upstream:
             self._count(len(body) + HEADER_BYTES_UP, len(data) + HEADER_BYTES_DOWN)
             self.carried += len(body) + HEADER_BYTES_UP + len(data) + HEADER_BYTES_DOWN
             self.verify(response, nonce, data)
+            if self.protocol == 2:
+                self._generation_seen(response.headers.get(HEADER_GENERATION) or "")
             if response.status == 401 and attempt == 1:
                 detail = _json_or_empty(data)
                 server_time = detail.get("server_time")
@@ -289,7 +317,27 @@ class Upstream:
             raise AnswerTooLarge(refused)
         return b"".join(chunks)
 
+    def _generation_seen(self, seen: str) -> None:
+        """Remember the upstream's generation; a new one (a restored upstream) sends both
+        checkpoints back to zero and raises :class:`UpstreamRestored`."""
+        state = self.state
+        if not seen or seen == state.upstream_generation:
+            return
+        known = state.upstream_generation
+        state.upstream_generation = seen
+        if not known:
+            SyncState.objects.filter(pk=1).update(upstream_generation=seen)
+            return
+        state.push_seq = state.pull_cursor = 0
+        SyncState.objects.filter(pk=1).update(upstream_generation=seen, push_seq=0, pull_cursor=0)
+        logger.warning("sync: the upstream's generation changed (restored): pushing and pulling "
+                       "again from zero")  # fmt: skip
+        raise UpstreamRestored("the upstream was restored from a backup; syncing again from zero")
+
     def verify(self, response, nonce: str, data: bytes) -> None:
+        if self.protocol == 2:
+            self._verify_v2(response, nonce, data)
+            return
         signature = response.headers.get(signing.HEADER_SIGNATURE, "")
         message = signing.answer_message(
             nonce=nonce, status=response.status, digest=signing.body_digest(data)
@@ -300,15 +348,33 @@ class Upstream:
                 "(captive portal or wrong server?)"
             )
 
+    def _verify_v2(self, response, nonce: str, data: bytes) -> None:
+        sent = self._sent[1] if self._sent and self._sent[0] == nonce else None
+        try:
+            if sent is None:
+                raise httpsig.InvalidSignature("no request of ours to bind it to")
+            httpsig.answer_verify(
+                httpsig.Answer(response.status, response.headers, sent),
+                data,
+                keys.parse_public_key(self.state.upstream_key),
+                self.state.upstream_code,
+            )
+        except (*httpsig.SignatureError, keys.KeyError_) as exc:
+            raise NotAnAnswer(
+                f"answer {response.status} not signed by the pinned upstream for this request "
+                f"(captive portal or wrong server?): {exc}"[:300]
+            ) from exc
+
     def download(self, sha: str, size: int) -> bool:
         """Fetch a blob into its partial file from where it stopped; True when complete."""
         offset = blobs.partial_offset(sha)
-        headers, _nonce = self._headers("GET", f"/sync/v1/blobs/{sha}", b"")
+        path = self.path(f"blobs/{sha}")
+        headers, _nonce = self._headers("GET", path, b"")
         if offset:
             headers["Range"] = f"bytes={offset}-"
         try:
             response = self.transport.request(
-                "GET", self.state.upstream_url + f"/sync/v1/blobs/{sha}", body=None,
+                "GET", self.state.upstream_url + path, body=None,
                 headers=headers, stream=True,
             )  # fmt: skip
         except TransportError as exc:

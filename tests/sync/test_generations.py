@@ -1,0 +1,221 @@
+"""Generations: a restore on either side never makes changes silently disappear (issue 11).
+
+In one process (see inprocess.py): a "restore" here puts back what a backup held (rows, revs,
+journal, checkpoints) by hand; tests/e2e/test_sync_restore.py restores real files and databases.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from hub.site.models import Announcement
+from hub.sync.core.generation import HEADER, generation_bump, local_generation
+from hub.sync.core.journal import local_only
+from hub.sync.models import JournalEntry, Node, NodeGeneration, SyncRun, SyncState
+from hub.sync.upstream.enrollment import village_enroll
+from hub.sync.upstream.reseed import feed_high_water
+from hub.sync.village.pinning import upstream_set
+from hub.sync.village.run import sync_run
+from hub.sync.village.transport import Upstream
+from hub.sync.wire import keys
+
+from .inprocess import InProcessTransport, InProcessUpstream, node_settings
+
+UPSTREAM = "15"
+VILLAGE = "1503012021"
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def transport(upstream, settings, tmp_path):
+    for name, value in node_settings(tmp_path / "village", SYNC_NODE_CODE=VILLAGE).items():
+        setattr(settings, name, value)
+    village_key, _created = keys.node_key_create()
+    with upstream.active():
+        village_enroll(code=VILLAGE, public_key=keys.public_key_text(village_key.public_key()))
+    upstream_set(url="http://upstream.test", public_key=upstream.public_key, code=UPSTREAM)
+    return InProcessTransport(upstream)
+
+
+def sync(transport) -> SyncRun:
+    run = sync_run(trigger="test", force=True, transport=transport)
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    return run
+
+
+def notice(title: str) -> Announcement:
+    return Announcement.objects.create(title=title, body="<p>Isi</p>", publish_at=timezone.now())
+
+
+def edit(obj: Announcement, title: str) -> None:
+    obj.refresh_from_db()
+    obj.title = title
+    obj.save()
+
+
+class VillageBackup:
+    """What a copy of the village's database file holds: its records, journal, checkpoints."""
+
+    def __init__(self):
+        self.records = {a.pk: (a.title, a.rev) for a in Announcement.objects.all()}
+        self.journal_top = JournalEntry.objects.order_by("-seq").values_list("seq", flat=True)[0]
+        self.state = SyncState.objects.values("push_seq", "pull_cursor").get(pk=1)
+
+    def restore(self):
+        for pk, (title, rev) in self.records.items():
+            Announcement.objects.filter(pk=pk).update(title=title, rev=rev)
+        Announcement.objects.exclude(pk__in=self.records).delete()
+        JournalEntry.objects.filter(seq__gt=self.journal_top).delete()
+        with connection.cursor() as cursor:  # the file's own sequence comes back too
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = 'sync_journalentry'",
+                [self.journal_top],
+            )
+        SyncState.objects.filter(pk=1).update(**self.state)
+
+
+def upstream_titles(upstream) -> dict:
+    with upstream.active():
+        return {str(a.pk): (a.title, a.rev) for a in Announcement.objects.filter(origin=VILLAGE)}
+
+
+def test_a_restored_village_that_bumps_its_generation_loses_none_of_its_new_edits(
+    upstream, transport
+):
+    # given a village that synced, was backed up, then edited and synced again
+    first = notice("Kerja bakti")
+    sync(transport)
+    backup = VillageBackup()
+    edit(first, "Kerja bakti (diubah 1)")
+    edit(first, "Kerja bakti (diubah 2)")
+    sync(transport)
+    assert upstream_titles(upstream)[str(first.pk)] == ("Kerja bakti (diubah 2)", 3)
+    # when the old database comes back, the restore bumps the generation, and the village
+    # makes new changes (the edit reuses rev 2, the new record a seq the upstream has seen)
+    backup.restore()
+    old_generation = local_generation()
+    call_command("sync_generation_bump")
+    assert local_generation() != old_generation
+    assert SyncState.load().reseed_pending
+    edit(first, "Kerja bakti (setelah pemulihan)")
+    second = notice("Posyandu")
+    run = sync(transport)
+    # then the upstream holds exactly what the village holds, the edit included, nothing doubled
+    there = upstream_titles(upstream)
+    assert there[str(first.pk)][0] == "Kerja bakti (setelah pemulihan)"
+    assert there[str(second.pk)][0] == "Posyandu"
+    here = {str(a.pk): (a.title, a.rev) for a in Announcement.objects.all()}
+    assert there == here
+    # with revs above everything the upstream had seen, and the new generation accepted there
+    assert here[str(first.pk)][1] > 3
+    with upstream.active():
+        node = Node.objects.get(code=VILLAGE)
+    assert node.generation == local_generation() and node.reseeds == 1
+    assert not SyncState.load().reseed_pending
+    assert run.records_up == 2
+    # and a second sync has nothing left to say
+    assert sync(transport).records_up == 0
+
+
+def test_a_new_generation_without_the_pending_flag_is_refused_and_triggers_the_reseed(
+    upstream, transport
+):
+    # given a synced village whose generation changed without the command (a restore script
+    # that set the row by hand): the upstream sees a generation it does not know
+    made = notice("Rapat desa")
+    sync(transport)
+    NodeGeneration.objects.filter(pk=1).update(generation="0123456789abcdef")
+    edit(made, "Rapat desa (diubah)")
+    # when it syncs
+    run = sync(transport)
+    # then the upstream refused the push first (409 generation_changed), the village re-seeded
+    # and pushed again, and the edit arrived
+    statuses = [(m, path.rsplit("/", 1)[-1], status) for m, path, status in transport.requests]
+    assert ("POST", "push", 409) in statuses and ("POST", "reseed", 200) in statuses
+    assert upstream_titles(upstream)[str(made.pk)][0] == "Rapat desa (diubah)"
+    assert run.outcome == SyncRun.Outcome.OK
+
+
+def test_a_restored_upstream_that_bumps_its_generation_gets_back_what_it_lost(upstream, transport):
+    # given a village whose records all reached the upstream, and a province notice it pulled
+    made = [notice(f"Pengumuman {i}") for i in range(3)]
+    with upstream.active():
+        province = notice("Vaksinasi provinsi")
+    sync(transport)
+    # when the upstream is restored from a backup older than two of the records (they are gone
+    # there) and bumps its generation
+    with upstream.active():
+        with local_only():  # as if never received: no tombstone, no journal row
+            Announcement.objects.filter(pk__in=[m.pk for m in made[1:]]).delete()
+        generation_bump()
+    run = sync(transport)
+    # then the village pushed and pulled again from zero: the upstream has every record back,
+    # and the village's copy of the province notice is still the one
+    there = upstream_titles(upstream)
+    assert set(there) == {str(m.pk) for m in made}
+    assert Announcement.objects.filter(pk=province.pk).count() == 1
+    state = SyncState.load()
+    with upstream.active():
+        assert state.upstream_generation == local_generation()
+    assert run.records_up == 3
+
+
+def test_a_restored_upstream_without_a_bump_refuses_a_cursor_ahead_of_its_feed(upstream, transport):
+    # given a village that pulled the upstream's whole feed and pushed its record
+    with upstream.active():
+        for i in range(3):
+            notice(f"Provinsi {i}")
+    made = notice("Milik desa")
+    sync(transport)
+    cursor = SyncState.load().pull_cursor
+    assert cursor > 0
+    # when the upstream comes back from a backup taken before all that (no rows, its sequence
+    # and its record of the village's pushes back at zero) and nobody bumped its generation
+    with upstream.active():
+        with local_only():
+            Announcement.objects.all().delete()
+        JournalEntry.objects.all().delete()
+        with connection.cursor() as c:
+            c.execute("UPDATE sqlite_sequence SET seq = 0 WHERE name = 'sync_journalentry'")
+        Node.objects.filter(code=VILLAGE).update(push_seq=0, feed_cursor=0)
+        assert feed_high_water() == 0
+        newer = notice("Provinsi setelah pemulihan")
+    run = sync(transport)
+    # then the push was refused as ahead (409 cursor_ahead), the village went back to zero on
+    # both checkpoints, and the upstream has the village's record again, the village the notice
+    codes = [status for _m, path, status in transport.requests if path.endswith("/push")]
+    assert 409 in codes
+    assert str(made.pk) in upstream_titles(upstream)
+    assert Announcement.objects.filter(pk=newer.pk).exists()
+    assert run.outcome == SyncRun.Outcome.OK
+
+
+def test_a_malformed_generation_header_is_refused_and_nothing_is_applied(upstream, transport):
+    # given a village record not yet pushed
+    made = notice("Tidak boleh sampai")
+    up = Upstream(SyncState.load(), VILLAGE, transport=transport)
+    # when a request carries a generation that is not 16 hex digits
+    up.generation = "not-a-generation"
+    with pytest.raises(Exception) as caught:
+        up.request("GET", up.path("changes?after=0"))
+    # then it is refused as malformed and nothing changed on the upstream
+    assert "malformed" in str(caught.value)
+    with upstream.active():
+        assert not Announcement.objects.filter(pk=made.pk).exists()
+        assert Node.objects.get(code=VILLAGE).generation == ""
+
+
+def test_every_answer_carries_the_upstream_generation(upstream, transport):
+    up = Upstream(SyncState.load(), VILLAGE, transport=transport)
+    answer = up.request("GET", up.path("changes?after=0"))
+    with upstream.active():
+        assert answer.headers[HEADER] == local_generation()
