@@ -56,26 +56,66 @@ def _feed_payload(*, node: Node, after: int, header: dict) -> bytes:
     return encode_page(header, page.items)
 
 
+class OutOfOrder(Exception):
+    """A pipelined batch (``"ordered": true``) whose predecessor has not been applied here
+    within ``SYNC_PUSH_ORDER_WAIT`` seconds: refused (409 ``out_of_order``), nothing applied;
+    the village sends again from its last acknowledged checkpoint."""
+
+    def __init__(self, push_seq: int, after: int):
+        super().__init__(
+            f"batch continues from {after}, but this upstream has applied up to {push_seq}"
+        )
+        self.push_seq = push_seq
+
+
+def _wait_for_predecessor(node: Node, after: int) -> None:
+    """Until the batch before this one is applied (``push_seq`` reaches ``after``), for at most
+    ``SYNC_PUSH_ORDER_WAIT`` seconds. Polls outside any transaction: the batch before holds
+    the node's row lock while it applies, and its commit is what this waits for."""
+    deadline = time.monotonic() + settings.SYNC_PUSH_ORDER_WAIT
+    delay = 0.02
+    while True:
+        applied = Node.objects.filter(pk=node.pk).values_list("push_seq", flat=True).first() or 0
+        if applied >= after or time.monotonic() >= deadline:
+            return
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
 def push_receive(*, node: Node, body: bytes) -> bytes:
     """Apply a village's batch with its checkpoint in one transaction; answer with the ack and
-    the first feed page. A batch applied twice leaves the same state (records carry revs)."""
+    the first feed page. A batch applied twice leaves the same state (records carry revs).
+
+    Pipelining (docs/sync-protocol.md §7.2): a batch sent while the one before it is still on
+    its way says ``"ordered": true``. It is applied only in order: it waits (on the node's row
+    lock, then up to ``SYNC_PUSH_ORDER_WAIT`` s) for ``push_seq`` to reach its ``after``, and is
+    refused (:class:`OutOfOrder`) otherwise; its ack then says ``"in_order": true`` (everything
+    up to its ``to`` is applied here). ``"feed": false`` asks for the ack alone, no feed page.
+    """
     header, items = decode_page(body)
     batch = header.get("batch") or {}
     if not isinstance(batch, dict):
         raise WireError("batch must be an object")
     cursor = header.get("cursor", 0)
     b_after, b_to = batch.get("after", 0), batch.get("to", 0)
+    ordered, feed = batch.get("ordered", False), header.get("feed", True)
     if (
         # bool is an int to Python, not to the protocol: {"after": false} is refused too
         not all(type(v) is int and 0 <= v <= MAX_SEQ for v in (cursor, b_after, b_to))
         or b_to < b_after
     ):
         raise WireError("batch.after, batch.to and cursor must be whole numbers, after <= to")
+    if type(ordered) is not bool or type(feed) is not bool:
+        raise WireError("batch.ordered and feed must be true or false")
     now = timezone.now()
     ack = {"after": b_after, "to": b_to, "applied": 0, "skipped": 0, "refused": []}
-    if items:
+    if ordered and node.push_seq < b_after:
+        _wait_for_predecessor(node, b_after)
+    if items or ordered:
         with transaction.atomic():
             locked = Node.objects.select_for_update().get(pk=node.pk)
+            if ordered and locked.push_seq < b_after:
+                raise OutOfOrder(locked.push_seq, b_after)
             result = changes_apply(
                 items, sender=node.code, me=require_node_code(), sender_is_upstream=False
             )
@@ -94,6 +134,8 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
                 ]
             )
         ack.update(result.as_dict())
+        if ordered:
+            ack["in_order"] = True
     else:
         fields = {"last_seen_at": now, "heartbeat": _heartbeat_clean(header.get("heartbeat"))}
         if b_to > node.push_seq:
@@ -101,6 +143,8 @@ def push_receive(*, node: Node, body: bytes) -> bytes:
         if cursor > node.feed_cursor:
             fields["feed_cursor"] = cursor
         Node.objects.filter(pk=node.pk).update(**fields)
+    if not feed:
+        return encode_page({"ack": ack, "node": node.code, "time": int(time.time())}, [])
     return _feed_payload(node=node, after=cursor, header={"ack": ack, "node": node.code})
 
 
