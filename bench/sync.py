@@ -226,14 +226,14 @@ result = {{"records": len(records), "ndjson": len(raw), "zstd": len(compress(raw
 
 def bench_push(
     results: Results, v, u, link: LinkSim, upstream: BenchUpstream, n: int, settle: float,
-    pipeline: int | None = None,
+    pipeline: int | None = None, prefix: str = RECORD_PREFIX, label: str = "",
 ) -> None:  # fmt: skip
     say(f"push: making {n:,} announcements of three paragraphs in the village")
     started = time.monotonic()
-    code = CUT_CREATE_CODE.format(words=CUT_WORDS, n=n, prefix=RECORD_PREFIX)
+    code = CUT_CREATE_CODE.format(words=CUT_WORDS, n=n, prefix=prefix)
     v("exec", code=code, timeout=1800)
     made_seconds = time.monotonic() - started
-    reference = exec_result(v, REFERENCE_CODE.format(prefix=RECORD_PREFIX + " "))
+    reference = exec_result(v, REFERENCE_CODE.format(prefix=prefix + " "))
     if reference["records"] != n:
         raise BenchError(f"the village holds {reference['records']} bench records, not {n}")
     batches = reference["batches"]
@@ -262,14 +262,15 @@ def bench_push(
         link.configure(latency_ms=0, bandwidth_kbps=None)
     count_code = (
         "from hub.site.models import Announcement\n"
-        f"result = Announcement.objects.filter(title__startswith={RECORD_PREFIX + ' '!r}).count()"
+        f"result = Announcement.objects.filter(title__startswith={prefix + ' '!r}).count()"
     )
     arrived = exec_result(u, count_code)
     wire = m["bytes_up"] + m["bytes_down"]
     rate = LINK_KBPS * 1000 / 8
     rtt = LINK_LATENCY_MS / 1000
     pushes = [line for line in m["requests"] if "/sync/v1/push" in line]
-    data = results.data["push"] = {
+    data = results.data["push" + (f" {label}" if label else "")] = {
+        "pipeline": depth,
         "records": n,
         "create_seconds": round(made_seconds, 1),
         "reference": reference,
@@ -292,7 +293,7 @@ def bench_push(
         ideal = wire / rate + PUSH_ROUND_TRIPS * rtt
         data["ideal_seconds"] = round(ideal, 2)
         results.add(
-            f"{n:,} records pushed: bytes on the wire (up + down)",
+            f"{n:,} records pushed{label}: bytes on the wire (up + down)",
             f"{kb(wire)} = {ratio:.2f} × {kb(reference['zstd'])} "
             f"(up {kb(m['bytes_up'])}, down {kb(m['bytes_down'])})",
             f"≤ {TARGET_PUSH_RATIO} × zstd NDJSON",
@@ -300,7 +301,7 @@ def bench_push(
         )
         limit = TARGET_PUSH_TIME_FACTOR * ideal
         results.add(
-            f"{n:,} records pushed: time at 2 Mbit/s, 600 ms RTT",
+            f"{n:,} records pushed{label}: time at 2 Mbit/s, 600 ms RTT",
             f"{m['seconds']:.1f} s = {m['seconds'] / ideal:.2f} × {ideal:.2f} s "
             f"({len(m['requests'])} requests, {m['connections']} connection)",
             f"≤ {limit:.2f} s ({TARGET_PUSH_TIME_FACTOR} × (bytes ÷ rate + 3 RTT))",
@@ -896,6 +897,12 @@ def main(argv: list[str]) -> int:
         help="push batches in flight at once for the 10,000-record push (default: the "
         "village's SYNC_PUSH_PIPELINE; 1 sends one after the other, to compare)",
     )
+    parser.add_argument(
+        "--push-compare",
+        action="store_true",
+        help="push twice in the same run, one batch at a time then pipelined, each with "
+        "--records new records (the ratio of the two, on a loaded machine)",
+    )
     parser.add_argument("--blob-side", type=int, default=2600, help="noise PNG side, px (2600)")
     parser.add_argument(
         "--blob-kbps", type=float, default=40_000, help="link rate for the blob, kbit/s (40000)"
@@ -968,9 +975,15 @@ def main(argv: list[str]) -> int:
 
             # late: a push that times out leaves the upstream applying its batch for a while
             if "push" in parts:
+                if args.push_compare:
+                    bench_push(
+                        results, v, u, link, upstream, args.records, args.settle_seconds,
+                        1, prefix="catatan serial", label=" (one batch at a time)",
+                    )  # fmt: skip
                 bench_push(
                     results, v, u, link, upstream, args.records, args.settle_seconds,
-                    args.push_pipeline,
+                    (args.push_pipeline or 2) if args.push_compare else args.push_pipeline,
+                    label=" (pipelined)" if args.push_compare else "",
                 )  # fmt: skip
             if "cut" in parts:
                 bench_cut_push(results, v, u, link, upstream, args.cut_records)
