@@ -184,7 +184,9 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
     connection still moves every connection forward, and a good link keeps big batches. After
     ``SYNC_PUSH_CUTS_MAX`` cuts in a row the run fails (and backs off) as on a link that is down.
     """
-    if pipeline_depth(up) > 1:
+    # pipelined while the link carries full batches; after cuts (smaller batches, until they
+    # grow back) one at a time, so a cut never costs two batches in flight
+    if pipeline_depth(up) > 1 and batch_bytes(state) >= settings.SYNC_BATCH_MAX_BYTES:
         more = push_pipelined(up, state, run, me, hooks=PUSH_HOOKS)
         if more is not None:
             _pull_rest(up, state, run, me, more)
