@@ -4,12 +4,13 @@ The views (:mod:`.views`) check the signature and call one of these. Enrollment 
 :mod:`.enrollment`; the village's side of a sync run is :mod:`hub.sync.village.run`.
 """
 
+import contextlib
 import io
 import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import blobs
@@ -68,18 +69,51 @@ class OutOfOrder(Exception):
         self.push_seq = push_seq
 
 
+# pg_advisory_lock keys of "one waiting pipelined batch per node": this base plus the node's
+# code (ten digits at most), far from the journal's key (hub/sync/core/journal.py)
+ORDER_WAIT_LOCK_BASE = 0x5359_4E43_0000_0000
+
+
+def _order_wait_key(node: Node) -> int:
+    digits = "".join(c for c in node.code if c.isdigit())[:10]
+    return ORDER_WAIT_LOCK_BASE + int(digits or 0)
+
+
+@contextlib.contextmanager
+def _one_waiter(node: Node):
+    """True for the one request of this node allowed to wait for its predecessor; False for
+    any other meanwhile (on PostgreSQL, a session advisory lock per node): a stolen key cannot
+    park more than one of the upstream's threads in the wait below."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_order_wait_key(node)])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_order_wait_key(node)])
+
+
 def _wait_for_predecessor(node: Node, after: int) -> None:
     """Until the batch before this one is applied (``push_seq`` reaches ``after``), for at most
-    ``SYNC_PUSH_ORDER_WAIT`` seconds. Polls outside any transaction: the batch before holds
-    the node's row lock while it applies, and its commit is what this waits for."""
-    deadline = time.monotonic() + settings.SYNC_PUSH_ORDER_WAIT
-    delay = 0.02
-    while True:
-        applied = Node.objects.filter(pk=node.pk).values_list("push_seq", flat=True).first() or 0
-        if applied >= after or time.monotonic() >= deadline:
+    ``SYNC_PUSH_ORDER_WAIT`` seconds, one request per node at a time (:func:`_one_waiter`).
+    Polls outside any transaction: the batch before holds the node's row lock while it
+    applies, and its commit is what this waits for."""
+    with _one_waiter(node) as allowed:
+        if not allowed:
             return
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+        deadline = time.monotonic() + settings.SYNC_PUSH_ORDER_WAIT
+        delay = 0.02
+        while True:
+            applied = Node.objects.filter(pk=node.pk).values_list("push_seq", flat=True).first()
+            if (applied or 0) >= after or time.monotonic() >= deadline:
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def push_receive(*, node: Node, body: bytes) -> bytes:
