@@ -269,7 +269,7 @@ def bench_push(
     rate = LINK_KBPS * 1000 / 8
     rtt = LINK_LATENCY_MS / 1000
     pushes = [line for line in m["requests"] if "/sync/v1/push" in line]
-    data = results.data["push" + (f" {label}" if label else "")] = {
+    data = results.data["push" + (f" {label.strip()}" if label else "")] = {
         "pipeline": depth,
         "records": n,
         "create_seconds": round(made_seconds, 1),
