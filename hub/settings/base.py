@@ -469,6 +469,11 @@ SYNC_ANSWER_MAX_BYTES = env_int("HUB_SYNC_ANSWER_BYTES", 8 * 1024 * 1024)
 # gives up after this many cut requests in a row without an acknowledged batch.
 SYNC_BATCH_MIN_BYTES = env_int("HUB_SYNC_BATCH_MIN_BYTES", 8 * 1024)
 SYNC_PUSH_CUTS_MAX = env_int("HUB_SYNC_PUSH_CUTS_MAX", 6)
+# Push batches in flight at once, each on its own connection (1: one after the other): the
+# next batch crosses the link while the upstream applies the one before. The upstream applies a
+# pipelined batch only in order, waiting at most SYNC_PUSH_ORDER_WAIT seconds for the one before.
+SYNC_PUSH_PIPELINE = env_int("HUB_SYNC_PUSH_PIPELINE", 2)
+SYNC_PUSH_ORDER_WAIT = env_int("HUB_SYNC_PUSH_ORDER_WAIT", 30)
 # While backing off, a TCP connect to the upstream every SYNC_PROBE_INTERVAL seconds (rounded up
 # to the cluster's 30 s scheduler tick); one that connects starts a sync at once.
 SYNC_PROBE_INTERVAL = env_int("HUB_SYNC_PROBE_INTERVAL", 30)

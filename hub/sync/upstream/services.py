@@ -4,12 +4,13 @@ The views (:mod:`.views`) check the signature and call one of these. Enrollment 
 :mod:`.enrollment`; the village's side of a sync run is :mod:`hub.sync.village.run`.
 """
 
+import contextlib
 import io
 import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import blobs
@@ -57,31 +58,107 @@ def _feed_payload(*, node: Node, after: int, header: dict) -> bytes:
     return encode_page(header, page.items)
 
 
+class OutOfOrder(Exception):
+    """A pipelined batch (``"ordered": true``) whose predecessor has not been applied here
+    within ``SYNC_PUSH_ORDER_WAIT`` seconds: refused (409 ``out_of_order``), nothing applied;
+    the village sends again from its last acknowledged checkpoint."""
+
+    def __init__(self, push_seq: int, after: int):
+        super().__init__(
+            f"batch continues from {after}, but this upstream has applied up to {push_seq}"
+        )
+        self.push_seq = push_seq
+
+
+# pg_advisory_lock keys of "one waiting pipelined batch per node": this base plus the node's
+# code (ten digits at most), far from the journal's key (hub/sync/core/journal.py)
+ORDER_WAIT_LOCK_BASE = 0x5359_4E43_0000_0000
+
+
+def _order_wait_key(node: Node) -> int:
+    digits = "".join(c for c in node.code if c.isdigit())[:10]
+    return ORDER_WAIT_LOCK_BASE + int(digits or 0)
+
+
+@contextlib.contextmanager
+def _one_waiter(node: Node):
+    """True for the one request of this node allowed to wait for its predecessor; False for
+    any other meanwhile (on PostgreSQL, a session advisory lock per node): a stolen key cannot
+    park more than one of the upstream's threads in the wait below."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_order_wait_key(node)])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_order_wait_key(node)])
+
+
+def _wait_for_predecessor(node: Node, after: int) -> None:
+    """Until the batch before this one is applied (``push_seq`` reaches ``after``), for at most
+    ``SYNC_PUSH_ORDER_WAIT`` seconds, one request per node at a time (:func:`_one_waiter`).
+    Polls outside any transaction: the batch before holds the node's row lock while it
+    applies, and its commit is what this waits for."""
+    with _one_waiter(node) as allowed:
+        if not allowed:
+            return
+        deadline = time.monotonic() + settings.SYNC_PUSH_ORDER_WAIT
+        delay = 0.02
+        while True:
+            applied = Node.objects.filter(pk=node.pk).values_list("push_seq", flat=True).first()
+            if (applied or 0) >= after or time.monotonic() >= deadline:
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+
 def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> bytes:
     """Apply a village's batch with its checkpoint in one transaction; answer with the ack and
     the first feed page. A batch applied twice leaves the same state (records carry revs).
 
+    Pipelining (docs/sync-protocol.md §7.2): a batch sent while the one before it is still on
+    its way says ``"ordered": true``. It is applied only in order: it waits (on the node's row
+    lock, then up to ``SYNC_PUSH_ORDER_WAIT`` s) for ``push_seq`` to reach its ``after``, and is
+    refused (:class:`OutOfOrder`) otherwise; its ack then says ``"in_order": true`` (everything
+    up to its ``to`` is applied here). ``"feed": false`` asks for the ack alone, no feed page.
+
     ``restore_checks`` (a village that speaks generations): a cursor or batch start ahead of
-    this upstream is refused (:func:`.reseed.cursor_check`) instead of skipping rows."""
+    this upstream is refused (:func:`.reseed.cursor_check`) instead of skipping rows; a
+    pipelined batch's start is left to the wait for its predecessor.
+    """
     header, items = decode_page(body)
     batch = header.get("batch") or {}
     if not isinstance(batch, dict):
         raise WireError("batch must be an object")
     cursor = header.get("cursor", 0)
     b_after, b_to = batch.get("after", 0), batch.get("to", 0)
+    ordered, feed = batch.get("ordered", False), header.get("feed", True)
     if (
         # bool is an int to Python, not to the protocol: {"after": false} is refused too
         not all(type(v) is int and 0 <= v <= MAX_SEQ for v in (cursor, b_after, b_to))
         or b_to < b_after
     ):
         raise WireError("batch.after, batch.to and cursor must be whole numbers, after <= to")
+    if type(ordered) is not bool or type(feed) is not bool:
+        raise WireError("batch.ordered and feed must be true or false")
     if restore_checks:
-        cursor_check(node=node, cursor=cursor, push_after=b_after)
+        # a pipelined batch starts ahead of push_seq while its predecessor is still applied:
+        # the wait below decides for it (OutOfOrder)
+        cursor_check(node=node, cursor=cursor, push_after=None if ordered else b_after)
     now = timezone.now()
     ack = {"after": b_after, "to": b_to, "applied": 0, "skipped": 0, "refused": []}
-    if items:
+    if ordered and node.push_seq < b_after:
+        _wait_for_predecessor(node, b_after)
+    if items or ordered:
         with transaction.atomic():
             locked = Node.objects.select_for_update().get(pk=node.pk)
+            if ordered and locked.push_seq < b_after:
+                raise OutOfOrder(locked.push_seq, b_after)
             result = changes_apply(
                 items, sender=node.code, me=require_node_code(), sender_is_upstream=False
             )
@@ -100,6 +177,8 @@ def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> by
                 ]
             )
         ack.update(result.as_dict())
+        if ordered:
+            ack["in_order"] = True
     else:
         fields = {"last_seen_at": now, "heartbeat": _heartbeat_clean(header.get("heartbeat"))}
         if b_to > node.push_seq:
@@ -107,6 +186,8 @@ def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> by
         if cursor > node.feed_cursor:
             fields["feed_cursor"] = cursor
         Node.objects.filter(pk=node.pk).update(**fields)
+    if not feed:
+        return encode_page({"ack": ack, "node": node.code, "time": int(time.time())}, [])
     return _feed_payload(node=node, after=cursor, header={"ack": ack, "node": node.code})
 
 

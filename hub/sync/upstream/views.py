@@ -257,9 +257,12 @@ def _page_response(payload: bytes) -> HttpResponse:
 def push(request):
     """A batch of the village's changes (maybe empty), its heartbeat and its pull cursor; the
     answer is the signed acknowledgement and the first page of changes for it."""
-    payload = services.push_receive(
-        node=request.sync_node, body=request.body, restore_checks=bool(request.sync_generation)
-    )
+    try:
+        payload = services.push_receive(
+            node=request.sync_node, body=request.body, restore_checks=bool(request.sync_generation)
+        )
+    except services.OutOfOrder as exc:
+        return error(409, "out_of_order", str(exc), push_seq=exc.push_seq)
     return _page_response(payload)
 
 

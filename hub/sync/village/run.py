@@ -16,6 +16,7 @@ import random
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,6 +33,7 @@ from ..wire.codec import WireError, decode_page, encode_page
 from .budget import blob_allowed
 from .reseed import recovered as reseed_recovered
 from .reseed import reseed_run
+from .pipeline import pipeline_depth, push_pipelined
 from .scheduling import probe_arm_after
 from .transport import (
     HEADER_BYTES_DOWN,
@@ -147,6 +149,33 @@ def batch_bytes_after_cut(*, carried: int, sent: int, raw: int) -> int:
     return int(target * raw / max(1, sent - overhead)) if target > 0 else 0
 
 
+def _shrink_after_cut(up: Upstream, state: SyncState, body: bytes, batch) -> None:
+    sent = len(body) + HEADER_BYTES_UP + HEADER_BYTES_DOWN
+    smaller = batch_bytes_after_cut(carried=up.carried_before_cut, sent=sent, raw=batch.raw_bytes)
+    _batch_bytes_set(state, min(smaller, batch.raw_bytes // 2))
+
+
+# what the pipelined push (:mod:`.pipeline`) shares with the serial loop below
+PUSH_HOOKS = SimpleNamespace(
+    durable_commit=lambda: _durable_commit(),
+    batch_bytes=lambda state: batch_bytes(state),
+    batch_bytes_set=lambda state, size: _batch_bytes_set(state, size),
+    heartbeat=lambda state, me: heartbeat(state, me),
+    shrink_after_cut=lambda up, state, body, batch: _shrink_after_cut(up, state, body, batch),
+    apply_page=lambda state, reply, items, run, me: _apply_page(state, reply, items, run, me),
+)
+
+
+def _pull_rest(up: Upstream, state: SyncState, run: SyncRun, me: str, more: bool) -> None:
+    while more:
+        answer = up.request("GET", up.path(f"changes?after={state.pull_cursor}"))
+        try:
+            reply, items = decode_page(answer.data)
+        except WireError as exc:
+            raise NotAnAnswer(f"unreadable answer: {exc}") from exc
+        more = _apply_page(state, reply, items, run, me)
+
+
 def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
     """Push every unacknowledged change, pull every page of the feed.
 
@@ -157,6 +186,14 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
     connection still moves every connection forward, and a good link keeps big batches. After
     ``SYNC_PUSH_CUTS_MAX`` cuts in a row the run fails (and backs off) as on a link that is down.
     """
+    # pipelined while the link carries full batches; after cuts (smaller batches, until they
+    # grow back) one at a time, so a cut never costs two batches in flight
+    if pipeline_depth(up) > 1 and batch_bytes(state) >= settings.SYNC_BATCH_MAX_BYTES:
+        more = push_pipelined(up, state, run, me, hooks=PUSH_HOOKS)
+        if more is not None:
+            _pull_rest(up, state, run, me, more)
+            return
+        # the pipeline stopped (a cut, a refusal): one batch at a time from the checkpoint
     cuts = 0
     while True:
         _durable_commit()  # also what was saved while the previous batch was on its way
@@ -181,11 +218,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
         except LinkCut as exc:
             cuts += 1
             if batch.items:
-                sent = len(body) + HEADER_BYTES_UP + HEADER_BYTES_DOWN
-                smaller = batch_bytes_after_cut(
-                    carried=up.carried_before_cut, sent=sent, raw=batch.raw_bytes
-                )
-                _batch_bytes_set(state, min(smaller, batch.raw_bytes // 2))
+                _shrink_after_cut(up, state, body, batch)
             if cuts >= settings.SYNC_PUSH_CUTS_MAX:
                 raise LinkCut(f"{cuts} pushes cut in a row: {exc}") from exc
             continue
@@ -208,14 +241,8 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
         for refusal in ack.get("refused") or []:
             logger.warning("sync: upstream refused %s", refusal)
         more = _apply_page(state, reply, items, run, me)
-        while more and not batch.more:
-            answer = up.request("GET", up.path(f"changes?after={state.pull_cursor}"))
-            try:
-                reply, items = decode_page(answer.data)
-            except WireError as exc:
-                raise NotAnAnswer(f"unreadable answer: {exc}") from exc
-            more = _apply_page(state, reply, items, run, me)
-        if not batch.more and not more:
+        if not batch.more:
+            _pull_rest(up, state, run, me, more)
             return
 
 

@@ -9,6 +9,7 @@ that calls the upstream's views in-process.
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -109,6 +110,8 @@ class Transport:
     """
 
     cut_errors: tuple[type[BaseException], ...] = ()
+    # requests may be made from several threads at once (a pipelined push, :mod:`.pipeline`)
+    concurrent = False
 
     def request(
         self, method: str, url: str, *, body: bytes | None, headers: dict, stream: bool = False
@@ -123,11 +126,13 @@ class Urllib3Transport(Transport):
     """HTTP(S) through one urllib3 pool: one warm connection, no retries, no redirects."""
 
     cut_errors = (urllib3.exceptions.HTTPError, OSError)
+    concurrent = True
 
     def __init__(self):
         self.pool = urllib3.PoolManager(
             num_pools=2,
-            maxsize=1,
+            # one warm connection per batch a pipelined push has in flight
+            maxsize=max(1, settings.SYNC_PUSH_PIPELINE),
             retries=False,
             timeout=urllib3.Timeout(connect=30, read=settings.SYNC_HTTP_TIMEOUT),
         )
@@ -185,6 +190,7 @@ class Upstream:
         # one before the last cut: what the link carried before it dropped
         self.carried = self.carried_before_cut = 0
         self.key = keys.load_private_key()
+        self._counting = threading.Lock()
         self.transport = transport or transport_from_settings()
         self.generation = local_generation()
         # v2: RFC 9421 signatures and generations; v1 only towards an upstream not upgraded yet
@@ -198,8 +204,9 @@ class Upstream:
 
     def _count(self, up: int, down: int) -> None:
         if self.run is not None:
-            self.run.bytes_up += up
-            self.run.bytes_down += down
+            with self._counting:  # a pipelined push counts from two threads
+                self.run.bytes_up += up
+                self.run.bytes_down += down
 
     def _headers(self, method: str, path: str, body: bytes) -> tuple[dict, str]:
         stamp = int(time.time()) + self.state.clock_offset
