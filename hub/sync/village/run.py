@@ -31,9 +31,9 @@ from ..models import BlobNeed, BlobUpload, SyncRun, SyncState
 from ..wire import keys
 from ..wire.codec import WireError, decode_page, encode_page
 from .budget import blob_allowed
+from .pipeline import pipeline_depth, push_pipelined
 from .reseed import recovered as reseed_recovered
 from .reseed import reseed_run
-from .pipeline import pipeline_depth, push_pipelined
 from .scheduling import probe_arm_after
 from .transport import (
     HEADER_BYTES_DOWN,
