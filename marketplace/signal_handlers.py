@@ -1,11 +1,13 @@
-"""Signal handlers only enqueue work after the commit; they do none of it themselves."""
+"""Signal handlers only enqueue work after the commit; they do none of it themselves. After
+migrations: the schedule that expires unconfirmed orders (village hubs only)."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from modelsearch import index
 from modelsearch.tasks import insert_or_update_object_task
 
 from hub.core import pagecache
+from hub.core.roles import is_upstream
 from hub.sync.registry import records_applied
 
 from .models import Bumdes, Product, ProductCategory
@@ -36,3 +38,27 @@ def product_search_index(sender, instance, raw=False, update_fields=None, **kwar
 @receiver(post_delete, sender=Product)
 def product_search_remove(sender, instance, **kwargs):
     index.remove_object(instance)
+
+
+EXPIRE_SCHEDULE_NAME = "balai-market-order-expire"
+
+
+@receiver(post_migrate)
+def order_expire_schedule_ensure(sender, app_config=None, **kwargs):
+    if app_config is None or app_config.label != "marketplace":
+        return
+    from django_q.models import Schedule
+
+    if is_upstream():
+        # the upstream holds copies of village orders; only their village may change them
+        Schedule.objects.filter(name=EXPIRE_SCHEDULE_NAME).delete()
+        return
+    Schedule.objects.update_or_create(
+        name=EXPIRE_SCHEDULE_NAME,
+        defaults={
+            "func": "marketplace.tasks.order_expire_task",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 15,
+            "repeats": -1,
+        },
+    )
