@@ -240,6 +240,8 @@ HUB_PAGE_CACHE_QUERY_PARAMS = frozenset(
         "desa",
         "format",
         "kode",
+        "next",
+        "anjungan",
     }
 )
 HUB_PAGE_CACHE_GENERATION_FILE = DATA_DIR / "cache" / "pages.generation"
