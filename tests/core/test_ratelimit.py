@@ -73,3 +73,16 @@ def test_a_broken_cache_lets_the_request_through(rf, limits, monkeypatch):
 )
 def test_address_in(address, networks, expected):
     assert address_in(address, networks) is expected
+
+
+def test_checks_refuse_bad_limit_settings(settings):
+    from hub.core.checks import abuse_limits_check
+
+    # given a typo in the monitoring list, a warning level under the critical one, a zero limit
+    settings.HUB_HEALTH_DETAIL_ADDRESSES = ["10.0.0.5", "10.0.0.300"]
+    settings.HUB_DISK_WARN_FREE_BYTES = 1
+    settings.HUB_HEALTH_MIN_FREE_BYTES = 2
+    settings.HUB_RATE_LIMITS = {"search": (0, 60)}
+    # then each is named at startup
+    ids = sorted(message.id for message in abuse_limits_check(None))
+    assert ids == ["balai.E020", "balai.E021", "balai.W020"]
