@@ -178,7 +178,7 @@ def order(request, pk):
                 status = 429
             except services.OrderError as exc:
                 form.add_service_error(exc)
-                status = 507 if exc.code == "disk" else 400
+                status = 507 if getattr(exc, "code", None) == "disk" else 400
             else:
                 token = signing.dumps(str(placed.pk), salt=PLACED_SALT)
                 return redirect("market:order_placed", token=token)

@@ -70,7 +70,7 @@ def request_form(request, code):
                 status = 429
             except services.LetterError as exc:
                 form.add_service_error(exc)
-                status = 507 if exc.code == "disk" else 400
+                status = 507 if getattr(exc, "code", None) == "disk" else 400
             else:
                 token = signing.dumps(str(sent.pk), salt=SENT_SALT)
                 url = reverse("letters:sent", args=[token])
