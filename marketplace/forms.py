@@ -92,7 +92,11 @@ class OrderForm(forms.Form):
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
             return
-        field = "quantity" if error.code in {"quantity", "fraction", "minimum", "stock"} else None
+        field = (
+            "quantity"
+            if error.code in {"quantity", "fraction", "minimum", "stock", "cap_order", "cap_phone"}
+            else None
+        )
         self.add_error(field, error.messages)
 
 

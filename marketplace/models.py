@@ -94,6 +94,16 @@ class Bumdes(SyncedRecord):
     bank_account_number = models.CharField(_("nomor rekening"), max_length=30, blank=True)
     bank_account_holder = models.CharField(_("atas nama"), max_length=120, blank=True)
     active = models.BooleanField(_("aktif"), default=True)
+    order_expire_hours = models.PositiveSmallIntegerField(
+        _("batas waktu konfirmasi (jam)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Pesanan baru yang belum dikonfirmasi sampai batas ini dibatalkan otomatis dan "
+            "stoknya kembali. Kosong: bawaan hub."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -122,6 +132,11 @@ class Bumdes(SyncedRecord):
     @property
     def village_code(self) -> str:
         return self.origin
+
+    @property
+    def order_expire_hours_effective(self) -> int:
+        """Hours a new order waits for confirmation before it expires (0: never)."""
+        return self.order_expire_hours or settings.MARKET_ORDER_EXPIRE_HOURS
 
 
 class BumdesStaff(models.Model):
@@ -207,6 +222,27 @@ class Product(index.Indexed, SyncedRecord):
         decimal_places=3,
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    max_per_order = models.DecimalField(
+        _("paling banyak per pesanan"),
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Kosong: tidak dibatasi selain batas per nomor HP."),
+    )
+    max_per_phone = models.DecimalField(
+        _("paling banyak per nomor HP"),
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_(
+            "Jumlah yang boleh dipesan satu nomor HP dalam pesanan yang belum selesai. "
+            "Kosong: separuh stok yang tersedia (bawaan hub)."
+        ),
     )
     photo_1 = _photo_field(_("foto utama"))
     photo_2 = _photo_field(_("foto 2"))
@@ -298,6 +334,12 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "dibatalkan", _("Dibatalkan")
 
 
+class CancelKind(models.TextChoices):
+    """Why an order was cancelled, when the hub (not a person) cancelled it."""
+
+    EXPIRED = "kedaluwarsa", _("Tidak dikonfirmasi tepat waktu")
+
+
 # which status may follow which; cancelling is possible until the order is done
 ORDER_NEXT = {
     OrderStatus.NEW: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
@@ -337,6 +379,9 @@ class Order(SyncedRecord):
         _("status"), max_length=15, choices=OrderStatus.choices, default=OrderStatus.NEW
     )
     cancel_reason = models.CharField(_("alasan batal"), max_length=300, blank=True)
+    cancel_kind = models.CharField(
+        _("dibatalkan oleh hub"), max_length=12, choices=CancelKind.choices, blank=True
+    )
     total = models.PositiveBigIntegerField(_("total (Rp)"), default=0)
     placed_at = models.DateTimeField(_("waktu pesan"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status berubah"), default=timezone.now)
@@ -380,6 +425,11 @@ class Order(SyncedRecord):
     @property
     def buyer_phone_masked(self) -> str:
         return phone_masked(self.buyer_phone)
+
+    @property
+    def expired(self) -> bool:
+        """Cancelled by the hub because no one confirmed it in time."""
+        return self.status == OrderStatus.CANCELLED and self.cancel_kind == CancelKind.EXPIRED
 
     @property
     def is_open(self) -> bool:

@@ -1,6 +1,7 @@
-"""Writes of the marketplace: placing orders (with stock reserved atomically), moving an order
-through its statuses, outside buyers' order requests and the village's answer to them, and the
-erasure of buyers' personal data (retention and a buyer's request, UU 27/2022).
+"""Writes of the marketplace: placing orders (with stock reserved atomically and capped per
+order and per phone), moving an order through its statuses, expiring new orders nobody
+confirmed, outside buyers' order requests and the village's answer to them, and the erasure of
+buyers' personal data (retention and a buyer's request, UU 27/2022).
 
 Views, the admin, commands and tests all call these, so every path checks the same rules.
 Prices and totals always come from the database, never from what a form posted.
@@ -11,15 +12,17 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from hub.core.disk import disk_full_as, disk_space_require
 from hub.core.personal import phone_masked, phone_normalize
 from hub.core.roles import is_upstream
 
@@ -29,6 +32,7 @@ from .models import (
     ORDER_NEXT,
     Bumdes,
     BuyerDataLog,
+    CancelKind,
     Fulfilment,
     Order,
     OrderLine,
@@ -48,6 +52,10 @@ class OrderError(ValidationError):
 
 class RateLimited(OrderError):
     """Too many orders from one client in a short time."""
+
+
+# an order that still holds stock: counted against its phone's cap
+OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY)
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,52 @@ def _lines_priced(bumdes: Bumdes, wanted: list[LineWanted], *, lock: bool):
     return out
 
 
+def phone_cap(product: Product, *, held: Decimal) -> Decimal:
+    """What one phone may hold of ``product`` in its open orders: the product's own cap, else
+    ``MARKET_PHONE_MAX_SHARE_PERCENT`` of what is available to it (the stock left plus what it
+    already holds), whole units for a product sold whole, and never below the minimum order."""
+    if product.max_per_phone is not None:
+        return product.max_per_phone
+    share = Decimal(settings.MARKET_PHONE_MAX_SHARE_PERCENT) / 100
+    cap = (product.stock + held) * share
+    step = Decimal("0.001") if product.fractional else Decimal("1")
+    return max(cap.quantize(step, rounding=ROUND_FLOOR), product.min_order)
+
+
+def _caps_check(priced, phone: str) -> None:
+    """Per order and per phone, so one buyer cannot reserve a BUMDes's whole stock with orders
+    nobody confirms. Run inside the order's transaction, after the products are locked."""
+    for product, quantity in priced:
+        if product.max_per_order is not None and quantity > product.max_per_order:
+            raise OrderError(
+                _("Paling banyak %(max)s %(unit)s %(product)s dalam satu pesanan.")
+                % {
+                    "max": _number(product.max_per_order),
+                    "unit": product.unit,
+                    "product": product.name,
+                },
+                code="cap_order",
+            )
+        held = OrderLine.objects.filter(
+            product=product, order__buyer_phone=phone, order__status__in=OPEN_STATUSES
+        ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+        cap = phone_cap(product, held=held)
+        if held + quantity > cap:
+            raise OrderError(
+                _(
+                    "Satu nomor HP paling banyak memesan %(max)s %(unit)s %(product)s selama "
+                    "pesanannya belum selesai; nomor ini sudah memesan %(held)s %(unit)s."
+                )
+                % {
+                    "max": _number(cap),
+                    "unit": product.unit,
+                    "product": product.name,
+                    "held": _number(held),
+                },
+                code="cap_phone",
+            )
+
+
 def _stock_save(product: Product) -> None:
     """Save a new stock figure (a journal row, so it syncs up). References do not change with the
     stock, so Wagtail's reference index is left alone; the search index skips it likewise."""
@@ -226,49 +280,71 @@ def order_place(
     note = (note or "").strip()
     if len(note) > 500:
         raise OrderError({"note": [_("Catatan terlalu panjang (paling banyak 500 huruf).")]})
-    with transaction.atomic():
-        _rate_limit_check(client_key)
-        priced = _lines_priced(bumdes, lines, lock=True)
-        for product, quantity in priced:
-            if quantity > product.stock:
-                raise OrderError(
-                    _("Stok %(product)s tinggal %(stock)s %(unit)s.")
-                    % {
-                        "product": product.name,
-                        "stock": _number(product.stock),
-                        "unit": product.unit,
-                    },
-                    code="stock",
-                )
-        now = timezone.now()
-        order = Order(
+    disk_space_require(OrderError)
+    with disk_full_as(OrderError), transaction.atomic():
+        return _order_write(
             bumdes=bumdes,
-            code=_order_code_new(Order),
-            buyer_name=name,
-            buyer_phone=phone,
+            lines=lines,
+            name=name,
+            phone=phone,
             fulfilment=fulfilment,
-            delivery_address=address if fulfilment == Fulfilment.DELIVERY else "",
+            address=address,
             note=note,
-            status=status,
-            placed_at=now,
-            status_changed_at=now,
-            request=request,
             client_key=client_key,
-            total=sum(_subtotal(p.price, q) for p, q in priced),
+            request=request,
+            status=status,
         )
-        order.save()
-        for product, quantity in priced:
-            OrderLine(
-                order=order,
-                product=product,
-                product_name=product.name,
-                unit=product.unit,
-                unit_price=product.price,
-                quantity=quantity,
-                subtotal=_subtotal(product.price, quantity),
-            ).save()
-            product.stock -= quantity
-            _stock_save(product)
+
+
+def _order_write(
+    *, bumdes, lines, name, phone, fulfilment, address, note, client_key, request, status
+) -> Order:
+    """The writes of :func:`order_place`, inside its transaction."""
+    _rate_limit_check(client_key)
+    priced = _lines_priced(bumdes, lines, lock=True)
+    for product, quantity in priced:
+        if quantity > product.stock:
+            raise OrderError(
+                _("Stok %(product)s tinggal %(stock)s %(unit)s.")
+                % {
+                    "product": product.name,
+                    "stock": _number(product.stock),
+                    "unit": product.unit,
+                },
+                code="stock",
+            )
+    if request is None:
+        # an outside request the BUMDes accepts is its own decision, not a villager's
+        _caps_check(priced, phone)
+    now = timezone.now()
+    order = Order(
+        bumdes=bumdes,
+        code=_order_code_new(Order),
+        buyer_name=name,
+        buyer_phone=phone,
+        fulfilment=fulfilment,
+        delivery_address=address if fulfilment == Fulfilment.DELIVERY else "",
+        note=note,
+        status=status,
+        placed_at=now,
+        status_changed_at=now,
+        request=request,
+        client_key=client_key,
+        total=sum(_subtotal(p.price, q) for p, q in priced),
+    )
+    order.save()
+    for product, quantity in priced:
+        OrderLine(
+            order=order,
+            product=product,
+            product_name=product.name,
+            unit=product.unit,
+            unit_price=product.price,
+            quantity=quantity,
+            subtotal=_subtotal(product.price, quantity),
+        ).save()
+        product.stock -= quantity
+        _stock_save(product)
     return order
 
 
@@ -291,16 +367,56 @@ def order_status_set(*, order: Order, status: str, reason: str = "") -> Order:
                 raise OrderError({"reason": [_("Tulis alasan pembatalan.")]})
             if len(reason) > 300:
                 raise OrderError({"reason": [_("Alasan terlalu panjang.")]})
-            for line in order.lines.select_related("product"):
-                if line.product is not None:
-                    product = Product.objects.select_for_update().get(pk=line.product_id)
-                    product.stock += line.quantity
-                    _stock_save(product)
-            order.cancel_reason = reason
-        order.status = status
-        order.status_changed_at = timezone.now()
-        order.save()
+            _order_cancel(order, reason=reason)
+        else:
+            order.status = status
+            order.status_changed_at = timezone.now()
+            order.save()
     return order
+
+
+def _order_cancel(order: Order, *, reason: str, kind: str = "") -> None:
+    """Cancel a locked order and give its stock back, in the caller's transaction."""
+    for line in order.lines.select_related("product"):
+        if line.product is not None:
+            product = Product.objects.select_for_update().get(pk=line.product_id)
+            product.stock += line.quantity
+            _stock_save(product)
+    order.cancel_reason = reason
+    order.cancel_kind = kind
+    order.status = OrderStatus.CANCELLED
+    order.status_changed_at = timezone.now()
+    order.save()
+
+
+def order_expire_stale(*, now=None) -> int:
+    """Cancel the new orders no one confirmed within their BUMDes's time (its own
+    ``order_expire_hours``, else ``MARKET_ORDER_EXPIRE_HOURS``; 0 turns the default off), stock
+    returned in the same transaction. An ordinary status change of a village-owned record: it
+    syncs up like a cancellation by the staff. Each order in its own short transaction, so
+    villagers' orders never wait long for the write lock. Returns how many were cancelled."""
+    if is_upstream():
+        return 0  # orders are the villages' records: only their hub may change them
+    now = now or timezone.now()
+    expired = 0
+    for bumdes in Bumdes.objects.all():
+        hours = bumdes.order_expire_hours_effective
+        if not hours:
+            continue
+        stale = Order.objects.filter(
+            bumdes=bumdes, status=OrderStatus.NEW, placed_at__lt=now - timedelta(hours=hours)
+        ).values_list("pk", flat=True)
+        for pk in list(stale):
+            with transaction.atomic():
+                order = Order.objects.select_for_update().get(pk=pk)
+                if order.status != OrderStatus.NEW:
+                    continue  # confirmed or cancelled meanwhile
+                # stored in Indonesian for the staff and the upstream; the buyer's status page
+                # shows its own translated sentence (cancel_kind)
+                reason = f"Dibatalkan otomatis: tidak dikonfirmasi BUMDes dalam {hours} jam."
+                _order_cancel(order, reason=reason, kind=CancelKind.EXPIRED)
+            expired += 1
+    return expired
 
 
 def order_request_place(

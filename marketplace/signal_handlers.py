@@ -1,5 +1,5 @@
-"""Signal handlers only enqueue work after the commit; they do none of it themselves. The
-retention schedule is made after migrations."""
+"""Signal handlers only enqueue work after the commit; they do none of it themselves. After
+migrations: the schedules of buyer-data retention and of expiring unconfirmed orders."""
 
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver

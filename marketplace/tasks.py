@@ -1,12 +1,17 @@
-"""django-q2 tasks of the marketplace, and their schedule (made after migrations)."""
+"""The marketplace's django-q2 tasks (each calls one service) and their schedules, made after
+migrations."""
 
 import logging
+
+from hub.core.roles import is_upstream
+from hub.core.schedules import schedule_ensure
 
 from . import services
 
 logger = logging.getLogger(__name__)
 
 RETENTION_SCHEDULE = "balai-market-retention"
+EXPIRE_SCHEDULE = "balai-market-order-expire"
 
 
 def market_retention_task():
@@ -17,14 +22,14 @@ def market_retention_task():
     return done
 
 
-def schedules_ensure() -> None:
-    from django_q.models import Schedule
+def order_expire_task() -> int:
+    """Cancel new orders no one confirmed in time (every 15 minutes, on a village)."""
+    return services.order_expire_stale()
 
-    Schedule.objects.update_or_create(
-        name=RETENTION_SCHEDULE,
-        defaults={
-            "func": "marketplace.tasks.market_retention_task",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-        },
+
+def schedules_ensure() -> None:
+    schedule_ensure(RETENTION_SCHEDULE, "marketplace.tasks.market_retention_task", every="day")
+    # the upstream holds copies of village orders: only their village may change them
+    schedule_ensure(
+        EXPIRE_SCHEDULE, "marketplace.tasks.order_expire_task", every=15, enabled=not is_upstream()
     )

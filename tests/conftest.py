@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -141,9 +142,12 @@ def _language_restored():
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
     # Tests roll back their transactions, so on_commit invalidation never runs between them.
+    # Every test client comes from 127.0.0.1: one test's requests must not rate-limit the next.
     pagecache.clear_local()
+    caches["ratelimit"].clear()
     yield
     pagecache.clear_local()
+    caches["ratelimit"].clear()
 
 
 def png_bytes(width=640, height=480, color=(30, 120, 60), fmt="PNG") -> bytes:

@@ -98,9 +98,14 @@ def private_write(*, folder: str, suffix: str, data: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        # a full disk (ENOSPC) must not leave a half-written photo behind
+        tmp.unlink(missing_ok=True)
+        raise
     return relative
 
 

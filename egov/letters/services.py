@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.core.disk import disk_full_as, disk_space_require
 from hub.core.personal import SEX_FEMALE, kk_validate, nik_validate, phone_normalize
 from hub.core.roles import is_upstream
 from hub.site.models import VillageSettings
@@ -282,7 +283,8 @@ def letter_request_submit(
     cleaned = _photos_check(letter_type, uploads or {}, errors, required=True)
     if errors:
         raise LetterError(errors)
-    with transaction.atomic():
+    disk_space_require(LetterError)
+    with disk_full_as(LetterError), transaction.atomic():
         request = LetterRequest.objects.create(
             code=_tracking_code_new(),
             letter_type=letter_type,
@@ -346,7 +348,8 @@ def letter_request_correct(
     cleaned = _photos_check(found.letter_type, uploads or {}, errors, required=False)
     if errors:
         raise LetterError(errors)
-    with transaction.atomic():
+    disk_space_require(LetterError)
+    with disk_full_as(LetterError), transaction.atomic():
         locked = LetterRequest.objects.select_for_update().get(pk=found.pk)
         if locked.status != RequestStatus.CORRECTION:
             raise LetterError(_("Permohonan ini tidak sedang menunggu perbaikan."), code="status")

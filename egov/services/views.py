@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from hub.core.pagecache import per_generation
+from hub.core.ratelimit import has_query, rate_limit
 
 from . import selectors
 from .models import Category
@@ -31,6 +32,7 @@ def query_from(request) -> tuple[str, str]:
 
 
 @require_safe
+@rate_limit("search", when=has_query)
 def index(request):
     query, error = query_from(request)
     category = request.GET.get("kategori", "")

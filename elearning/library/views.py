@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from hub.core.ratelimit import has_query, rate_limit
+
 from . import kiwix, selectors
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ def _index_unavailable(request, context: dict, exc: Exception):
 
 
 @require_safe
+@rate_limit("search", when=has_query)
 def index(request):
     query = request.GET.get("q", "").strip()
     book = request.GET.get("arsip", "").strip()

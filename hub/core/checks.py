@@ -1,6 +1,7 @@
 """System checks for what breaks on a Pi: the data directory, disk space, the region list, the
 field-encryption key. Pillow's codecs are checked by :mod:`hub.media.checks`."""
 
+import ipaddress
 import os
 import shutil
 
@@ -108,4 +109,42 @@ def https_mode_check(app_configs, **kwargs):
                 id="balai.W020",
             )
         )
+    return errors
+
+
+@register()
+def abuse_limits_check(app_configs, **kwargs):
+    """The health-detail addresses parse, the disk warning comes before the critical level, and
+    every villager-facing rate limit is a positive (requests, seconds) pair."""
+    errors = []
+    for entry in settings.HUB_HEALTH_DETAIL_ADDRESSES:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            errors.append(
+                Error(
+                    f"HUB_HEALTH_DETAIL_ADDRESSES has {entry!r}, which is not an address or "
+                    "network.",
+                    hint="Give addresses or CIDR networks, comma-separated (10.0.0.5,10.1.0.0/24).",
+                    id="balai.E030",
+                )
+            )
+    if settings.HUB_DISK_WARN_FREE_BYTES < settings.HUB_HEALTH_MIN_FREE_BYTES:
+        errors.append(
+            Warning(
+                "HUB_DISK_WARN_FREE_MB is below HUB_HEALTH_MIN_FREE_MB: the admin is not warned "
+                "before the hub starts refusing orders and uploads.",
+                id="balai.W030",
+            )
+        )
+    for scope, limit in settings.HUB_RATE_LIMITS.items():
+        requests, seconds = limit
+        if requests < 1 or seconds < 1:
+            errors.append(
+                Error(
+                    f"The {scope!r} rate limit ({requests} per {seconds} s) must be at least 1 "
+                    "request per at least 1 second.",
+                    id="balai.E031",
+                )
+            )
     return errors

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from .disk import CRITICAL, disk_level
+
 
 @dataclass
 class Probe:
@@ -38,14 +40,17 @@ def disk_probe() -> Probe:
         usage = shutil.disk_usage(settings.DATA_DIR)
     except OSError as exc:
         return Probe(False, {"ok": False, "error": exc.strerror})
-    ok = usage.free >= settings.HUB_HEALTH_MIN_FREE_BYTES
+    level = disk_level(usage.free)
+    ok = level != CRITICAL
     return Probe(
         ok,
         {
             "ok": ok,
+            "level": level,
             "free_bytes": usage.free,
             "total_bytes": usage.total,
             "min_free_bytes": settings.HUB_HEALTH_MIN_FREE_BYTES,
+            "warn_free_bytes": settings.HUB_DISK_WARN_FREE_BYTES,
         },
     )
 

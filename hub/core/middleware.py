@@ -1,13 +1,14 @@
 """Middleware for villager-facing pages: the anonymous page cache and strict public headers."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from . import pagecache
+from . import pagecache, ratelimit
 
 # Paths never cached nor given the public page policy: the admin and machine endpoints.
 PRIVATE_PREFIXES = ("/admin/", "/healthz", "/dokumen/", "/static/", "/media/", "/sync/")
@@ -81,10 +82,14 @@ class MediaHeadersMiddleware:
 class AnonymousPageCacheMiddleware:
     """Serves GET pages to visitors without a session from memory.
 
-    The key is (generation, language, gzip or not, full path): the language comes from the
-    cookie exactly as :class:`VillageLocaleMiddleware` picks it, and the generation moves
-    when anything public is published (see :mod:`hub.core.pagecache`). Only 200 responses that
-    set no cookie are stored, so no CSRF token or session ever lands in the cache.
+    The key is (generation, language, gzip or not, path, the known query parameters sorted): the
+    language comes from the cookie exactly as :class:`VillageLocaleMiddleware` picks it, and the
+    generation moves when anything public is published (see :mod:`hub.core.pagecache`). Only
+    200 responses that set no cookie are stored, so no CSRF token or session ever lands in the
+    cache. Pages with a query string go to their own cache (``pages-query``), so they never
+    push plain pages out; a query parameter no page reads (not in
+    ``HUB_PAGE_CACHE_QUERY_PARAMS``) bypasses the cache and counts against the ``page-query``
+    rate limit, so ``?x=1..N`` neither evicts pages nor buys unlimited uncached renders.
     """
 
     def __init__(self, get_response):
@@ -100,14 +105,21 @@ class AnonymousPageCacheMiddleware:
     def _key(self, request) -> str:
         language = language_from_cookie(request)
         gzip = "gz" if "gzip" in request.headers.get("Accept-Encoding", "") else "id"
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        query = urlencode(sorted(request.GET.lists()), doseq=True)
+        full = f"{request.path}?{query}" if query else request.path
+        path = hashlib.sha256(full.encode()).hexdigest()[:32]
         return f"p:{pagecache.generation()}:{language}:{gzip}:{path}"
 
     def __call__(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
+        if not set(request.GET) <= settings.HUB_PAGE_CACHE_QUERY_PARAMS:
+            wait = ratelimit.retry_after(request, "page-query")
+            if wait:
+                return ratelimit.too_many_response(request, wait)
+            return self.get_response(request)
         key = self._key(request)
-        cache = pagecache.cache()
+        cache = pagecache.cache(query=bool(request.GET))
         cached = cache.get(key)
         if cached is not None:
             cached.headers["X-Balai-Cache"] = "hit"

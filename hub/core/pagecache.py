@@ -42,6 +42,7 @@ def invalidate() -> None:
         handle.write(str(count))
     os.replace(tmp, path)
     caches["pages"].clear()
+    caches["pages-query"].clear()
 
 
 def invalidate_on_commit(callback=invalidate) -> None:
@@ -76,8 +77,9 @@ def invalidate_on_change(*models, signals=(post_save, post_delete)) -> None:
             signal.connect(changed, sender=sender, weak=False)
 
 
-def cache():
-    return caches["pages"]
+def cache(*, query: bool = False):
+    """The cache of plain pages, or (``query``) of pages asked for with a query string."""
+    return caches["pages-query" if query else "pages"]
 
 
 _memo: dict[str, tuple[int, object]] = {}
@@ -107,3 +109,4 @@ def clear_local() -> None:
     """Forget this process's memoized values (tests, whose rollbacks never invalidate)."""
     _memo.clear()
     caches["pages"].clear()
+    caches["pages-query"].clear()

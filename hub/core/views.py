@@ -12,6 +12,8 @@ from django.views.decorators.http import require_safe
 from hub.media.ranges import ranged_file_response
 
 from .health import health_report
+from .clients import client_address
+from .ratelimit import address_in
 
 # media whose file names carry their content's hash: renditions, and e-learning media stored by
 # SHA-256; they never change under their name
@@ -24,8 +26,13 @@ ORIGINAL_IMAGES_DIR = "original_images"
 @never_cache
 @require_safe
 def healthz(request):
-    """200 with a JSON report when the hub can serve, 503 with the same report when not."""
+    """200 when the hub can serve, 503 when not. The JSON report's figures (database, disk,
+    queue) go to loopback callers (the hub itself, Ansible's hub_health through the local nginx)
+    and to ``HUB_HEALTH_DETAIL_ADDRESSES`` (monitoring); anyone else on the village Wi-Fi gets
+    ``{"status": ...}`` only."""
     ok, report = health_report()
+    if not address_in(client_address(request), settings.HUB_HEALTH_DETAIL_ADDRESSES):
+        report = {"status": report["status"]}
     return JsonResponse(report, status=200 if ok else 503)
 
 

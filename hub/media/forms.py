@@ -6,6 +6,8 @@ from PIL import Image as PILImage
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
+from hub.core.disk import disk_space_require
+
 from .metadata import strip_metadata
 
 
@@ -47,3 +49,10 @@ class BalaiImageForm(BaseImageForm):
         super().__init__(*args, **kwargs)
         if "file" in self.fields and type(self.fields["file"]) is WagtailImageField:
             self.fields["file"].__class__ = BoundedPixelsImageField
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.files:
+            # a new file on a nearly full card: refuse with a message, before it is written
+            disk_space_require(ValidationError)
+        return cleaned

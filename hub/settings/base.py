@@ -149,10 +149,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # last: a login refused while the password checks were busy, or during a lockout, gets its
-    # own page (hub.core.logins)
+    # a login refused while the password checks were busy, or during a lockout, gets its own
+    # page (hub.core.logins)
     "hub.core.logins.LoginBusyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # innermost: a view that fails on a full disk answers 507 with a message, not a 500
+    "hub.core.disk.DiskFullMiddleware",
 ]
 
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -265,7 +267,44 @@ CACHES = {
         "TIMEOUT": env_int("HUB_PAGE_CACHE_SECONDS", 300),
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # pages with a query string (search results, page 2 of a list) apart from the plain pages,
+    # so a client asking for ?q=1..N cannot push the home page and the catalogue out
+    "pages-query": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "balai-pages-query",
+        "TIMEOUT": env_int("HUB_PAGE_CACHE_SECONDS", 300),
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
+    # hub.core.ratelimit's counters (per worker: see there)
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "balai-ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
+# The query parameters public pages read (catalogues, search, lists, statistics). A GET with any
+# other parameter is neither served from nor stored in the page cache, and counts against the
+# "page-query" rate limit: ?x=1..N cannot evict real pages nor make the hub render for free.
+HUB_PAGE_CACHE_QUERY_PARAMS = frozenset(
+    {
+        "q",
+        "halaman",
+        "kategori",
+        "tahun",
+        "jenis",
+        "wilayah",
+        "arsip",
+        "indikator",
+        "periode",
+        "tingkat",
+        "kabupaten",
+        "desa",
+        "format",
+        "kode",
+        "next",
+        "anjungan",
+    }
+)
 HUB_PAGE_CACHE_GENERATION_FILE = DATA_DIR / "cache" / "pages.generation"
 
 # Sessions and cookies. Sessions are the admin's only (villagers have none): on a shared office PC
@@ -380,9 +419,24 @@ Q_CLUSTER = {
     "label": "Antrean tugas",
 }
 
-# Health: /healthz answers 503 when any of these is crossed.
+# Health: /healthz answers 503 when any of these is crossed. Below the critical free space the
+# hub also refuses new orders, letter requests and uploads with a clear message (hub.core.disk);
+# below the warning it still works, and says so on the admin dashboard and in the heartbeat.
 HUB_HEALTH_MIN_FREE_BYTES = env_int("HUB_HEALTH_MIN_FREE_MB", 200) * 1024 * 1024
+HUB_DISK_WARN_FREE_BYTES = env_int("HUB_DISK_WARN_FREE_MB", 1024) * 1024 * 1024
 HUB_HEALTH_MAX_QUEUE_AGE_SECONDS = env_int("HUB_HEALTH_MAX_QUEUE_AGE_SECONDS", 900)
+# Who sees /healthz's details (database, disk, queue figures): loopback always, and these
+# addresses or networks (a monitoring server); everyone else gets {"status": ...} only.
+HUB_HEALTH_DETAIL_ADDRESSES = env_list("HUB_HEALTH_DETAIL_ADDRESSES", [])
+
+# Villager-facing rate limits per client address: scope -> (requests, seconds). Order and
+# letter status lookups (guessing codes), searches (each one is a full-text query), and GETs
+# whose query string the page cache does not know (each one is an uncached render).
+HUB_RATE_LIMITS = {
+    "lookup": (env_int("HUB_RATE_LOOKUP", 10), env_int("HUB_RATE_LOOKUP_SECONDS", 300)),
+    "search": (env_int("HUB_RATE_SEARCH", 30), env_int("HUB_RATE_SEARCH_SECONDS", 60)),
+    "page-query": (env_int("HUB_RATE_PAGE_QUERY", 60), env_int("HUB_RATE_PAGE_QUERY_SECONDS", 60)),
+}
 
 # The official list of region codes (Kemendagri). A newer list can be named here.
 HUB_REGION_LIST = Path(
@@ -482,6 +536,12 @@ SYNC_PROBE_TIMEOUT = env_int("HUB_SYNC_PROBE_TIMEOUT", 5)
 # Marketplace: orders one client (by address) may place in a window, against spam on the Wi-Fi.
 MARKET_ORDER_RATE_LIMIT = env_int("HUB_MARKET_ORDER_RATE_LIMIT", 5)
 MARKET_ORDER_RATE_WINDOW = env_int("HUB_MARKET_ORDER_RATE_WINDOW", 600)
+# A new order the BUMDes has not confirmed within this many hours is cancelled and its stock
+# returned (the BUMDes may set its own); 0 turns expiry off.
+MARKET_ORDER_EXPIRE_HOURS = env_int("HUB_MARKET_ORDER_EXPIRE_HOURS", 48)
+# A product without its own caps: one phone number may hold (in its open orders) at most this
+# share of what is available, in percent, and never less than the product's minimum order.
+MARKET_PHONE_MAX_SHARE_PERCENT = env_int("HUB_MARKET_PHONE_MAX_SHARE_PERCENT", 50)
 
 # Learner profiles (elearning.courses): a nickname + 4-digit PIN. After LOCK_AFTER wrong PINs in
 # a row the profile waits LOCK_SECONDS; after MAX_FAILURES it stays locked until a facilitator

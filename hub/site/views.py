@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from hub.core.disk import disk_full_exception, disk_full_response
+from hub.core.ratelimit import has_query, rate_limit
+
 from .models import VillageSettings
 from .selectors import MAX_QUERY_LENGTH, search_public
 
@@ -21,6 +24,7 @@ SEARCH_PAGE_SIZE = 10
 
 
 @require_safe
+@rate_limit("search", when=has_query)
 def search(request):
     query = request.GET.get("q", "").strip()
     error = ""
@@ -124,7 +128,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    """Rendered without the database or context processors: the error may be the database."""
+    """Rendered without the database or context processors: the error may be the database.
+    A full disk that failed outside a view (saving the session) gets the disk-full page."""
+    if disk_full_exception():
+        return disk_full_response(request)
     try:
         stylesheet = static("site/balai.css")
     except ValueError:  # the static manifest itself may be what is broken

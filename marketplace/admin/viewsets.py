@@ -243,6 +243,7 @@ class ProductViewSet(MarketViewSet):
                 [
                     FieldPanel("fractional"),
                     FieldRowPanel([FieldPanel("stock"), FieldPanel("min_order")]),
+                    FieldRowPanel([FieldPanel("max_per_order"), FieldPanel("max_per_phone")]),
                 ],
                 heading=_("Stok"),
             ),
@@ -277,6 +278,7 @@ class BumdesViewSet(MarketViewSet):
         FieldPanel("whatsapp"),
         FieldPanel("address"),
         FieldPanel("opening_hours"),
+        FieldPanel("order_expire_hours"),
         FieldPanel("logo"),
         MultiFieldPanel(
             [

@@ -18,6 +18,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from hub.core.ratelimit import has_query, rate_limit
 from hub.core.regions import REGION_PREFIX_RE, format_village_code, region_names
 
 from .. import selectors, services
@@ -112,6 +113,7 @@ def _digits(value: str, length: int) -> str:
     return value if len(value) == length and REGION_PREFIX_RE.match(value) else ""
 
 
+@rate_limit("search", when=has_query)
 def catalogue(request):
     """Products of every village, filtered by kabupaten, village, category and a search."""
     kabupaten = _digits(request.GET.get("kabupaten"), 4)
@@ -307,6 +309,7 @@ def _confirmation(request, order_request: OrderRequest, item: Product):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limit("lookup", methods=("POST",))
 def request_status(request):
     """An outside buyer's request, found by its code and the phone it was made with."""
     code = re.sub(r"[^A-Z0-9]", "", (request.GET.get("kode") or "").upper())[:12]

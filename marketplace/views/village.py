@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from wagtail.images import get_image_model
 
 from hub.core.pagecache import per_generation
+from hub.core.ratelimit import has_query, rate_limit
 from hub.media.selectors import with_renditions
 
 from .. import selectors, services
@@ -103,11 +104,13 @@ def _catalogue_render(request, *, category=None, bumdes=None):
 
 
 @require_safe
+@rate_limit("search", when=has_query)
 def catalogue(request):
     return _catalogue_render(request)
 
 
 @require_safe
+@rate_limit("search", when=has_query)
 def category(request, slug):
     found = ProductCategory.objects.filter(slug=slug).first()
     if found is None:
@@ -116,6 +119,7 @@ def category(request, slug):
 
 
 @require_safe
+@rate_limit("search", when=has_query)
 def bumdes(request, slug):
     found = Bumdes.objects.filter(slug=slug, active=True).select_related("logo").first()
     if found is None:
@@ -174,7 +178,7 @@ def order(request, pk):
                 status = 429
             except services.OrderError as exc:
                 form.add_service_error(exc)
-                status = 400
+                status = 507 if getattr(exc, "code", None) == "disk" else 400
             else:
                 token = signing.dumps(str(placed.pk), salt=PLACED_SALT)
                 return redirect("market:order_placed", token=token)
@@ -209,6 +213,7 @@ def order_placed(request, token):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limit("lookup", methods=("POST",))
 def order_status(request):
     """Order code and phone in, the order out; any wrong pair gets the same "not found"."""
     found = None

@@ -1,6 +1,7 @@
 """The anonymous page cache: fast repeats, never for logged-in users, dropped on publish."""
 
 import pytest
+from django.core.cache import caches
 
 from hub.core import pagecache
 
@@ -140,3 +141,54 @@ def test_saving_a_watched_model_drops_pages_after_commit(
         announcement_factory(title="Kerja bakti")
     # then the pages were dropped
     assert pagecache.generation() != before
+
+
+@pytest.fixture
+def small_page_caches(monkeypatch):
+    """The page caches shrunk to 5 entries (500 and 300 in production), so a few requests show
+    what hundreds would do."""
+    for alias in ("pages", "pages-query"):
+        monkeypatch.setattr(caches[alias], "_max_entries", 5)
+
+
+def test_query_strings_no_page_reads_do_not_evict_cached_pages(
+    client, home, settings, small_page_caches
+):
+    # given a cached home page, and a 5-entry page cache
+    settings.HUB_RATE_LIMITS = {**settings.HUB_RATE_LIMITS, "page-query": (1000, 60)}
+    client.get("/")
+    # when a client asks for the home page with 12 different made-up query strings
+    answers = [client.get(f"/?x={n}") for n in range(12)]
+    # then each is rendered (200) but none is stored, and the real page is still a hit
+    assert {a.status_code for a in answers} == {200}
+    assert all("X-Balai-Cache" not in a for a in answers)
+    assert client.get("/")["X-Balai-Cache"] == "hit"
+
+
+def test_known_query_parameters_are_cached_apart_from_plain_pages(
+    client, home, settings, small_page_caches
+):
+    # given a cached home page
+    client.get("/")
+    # when 12 different searches overfill the (5-entry) query-string cache
+    settings.HUB_RATE_LIMITS = {**settings.HUB_RATE_LIMITS, "search": (1000, 60)}
+    for n in range(12):
+        client.get(f"/cari/?q=kata{n}")
+    # then a repeated search is served from the cache, in any parameter order
+    assert client.get("/cari/?q=padi&halaman=1")["X-Balai-Cache"] == "miss"
+    assert client.get("/cari/?halaman=1&q=padi")["X-Balai-Cache"] == "hit"
+    # and the plain page was never pushed out
+    assert client.get("/")["X-Balai-Cache"] == "hit"
+
+
+def test_cache_busting_query_strings_are_rate_limited(client, home, settings):
+    # given a limit of 5 uncacheable requests a minute per address
+    settings.HUB_RATE_LIMITS = {**settings.HUB_RATE_LIMITS, "page-query": (5, 60)}
+    # when one address sends 8 made-up query strings
+    answers = [client.get(f"/?bust={n}") for n in range(8)]
+    # then the first 5 are rendered and the rest get the 429 page with Retry-After
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 60
+    assert "Terlalu banyak permintaan" in answers[-1].content.decode()
+    # and plain pages still work for it (cached, no render to protect)
+    assert client.get("/").status_code == 200

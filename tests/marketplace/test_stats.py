@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_orders_and_sales_of_the_month_become_series_without_the_buyers(product, place_order):
     # given three orders this month, one of them done
-    orders = [place_order(product, quantity="2") for _ in range(3)]
+    orders = [place_order(product, quantity="2", buyer_phone=f"08123456789{n}") for n in range(3)]
     Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DONE)
     today = orders[0].placed_at.date()
     # when the daily statistics job runs

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from hub.core.ratelimit import rate_limit
+
 from .. import selectors, services
 from ..forms import LetterRequestForm, LookupForm
 from ..models import LetterRequest, RequestStatus
@@ -68,7 +70,7 @@ def request_form(request, code):
                 status = 429
             except services.LetterError as exc:
                 form.add_service_error(exc)
-                status = 400
+                status = 507 if getattr(exc, "code", None) == "disk" else 400
             else:
                 token = signing.dumps(str(sent.pk), salt=SENT_SALT)
                 url = reverse("letters:sent", args=[token])
@@ -122,6 +124,7 @@ def _status_render(request, *, form, found=None, not_found=False, correction=Non
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limit("lookup", methods=("POST",))
 def request_status(request):
     """Code and phone in, the request's status out; any wrong pair gets the same answer."""
     if request.method != "POST":

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # journal seqs and checkpoints are 64-bit
 MAX_SEQ = 2**63 - 1
-HEARTBEAT_KEYS = {"version", "disk_free", "backlog", "last_errors", "time", "role"}
+HEARTBEAT_KEYS = {"version", "disk_free", "disk_low", "backlog", "last_errors", "time", "role"}
 
 
 def _heartbeat_clean(data) -> dict:

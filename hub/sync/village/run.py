@@ -86,10 +86,13 @@ def heartbeat(state: SyncState, me: str) -> dict:
         .order_by("-started_at")
         .values_list("error", flat=True)[:3]
     )
+    disk_free = shutil.disk_usage(settings.DATA_DIR).free
     return {
         "version": VERSION,
         "role": settings.HUB_ROLE,
-        "disk_free": shutil.disk_usage(settings.DATA_DIR).free,
+        "disk_free": disk_free,
+        # the hub's own threshold (HUB_DISK_WARN_FREE_MB): the fleet view flags it as it is set
+        "disk_low": disk_free < settings.HUB_DISK_WARN_FREE_BYTES,
         "backlog": backlog_figures(me, state.push_seq),
         "last_errors": errors,
         "time": int(time.time()),
