@@ -11,8 +11,8 @@ from django.views.decorators.http import require_safe
 
 from hub.media.ranges import ranged_file_response
 
-from .health import health_report
 from .clients import client_address
+from .health import health_report
 from .ratelimit import address_in
 
 # media whose file names carry their content's hash: renditions, and e-learning media stored by
