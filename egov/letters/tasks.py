@@ -2,6 +2,8 @@
 
 import logging
 
+from hub.core.schedules import schedule_ensure
+
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -19,13 +21,4 @@ def letters_retention_task():
 
 
 def schedules_ensure() -> None:
-    from django_q.models import Schedule
-
-    Schedule.objects.update_or_create(
-        name=RETENTION_SCHEDULE,
-        defaults={
-            "func": "egov.letters.tasks.letters_retention_task",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-        },
-    )
+    schedule_ensure(RETENTION_SCHEDULE, "egov.letters.tasks.letters_retention_task", every="day")

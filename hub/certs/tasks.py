@@ -1,9 +1,9 @@
 """django-q2 tasks of the certificates (named by dotted path in schedules and signal handlers)."""
 
 from django.conf import settings
-from django_q.models import Schedule
 
 from hub.core.roles import is_upstream
+from hub.core.schedules import schedule_ensure
 
 VILLAGE_SCHEDULE = "balai-certs-request"
 UPSTREAM_SCHEDULE = "balai-certs-issue"
@@ -32,16 +32,16 @@ def certificates_issue_task():
 def schedules_ensure():
     """The village checks its key and request hourly (a changed name makes a new CSR); the
     upstream orders and renews hourly when an ACME DNS zone is configured."""
-    if is_upstream():
-        Schedule.objects.filter(name=VILLAGE_SCHEDULE).delete()
-        if not settings.HUB_ACME_DNS_ZONE:
-            Schedule.objects.filter(name=UPSTREAM_SCHEDULE).delete()
-            return
-        name, func = UPSTREAM_SCHEDULE, "hub.certs.tasks.certificates_issue_task"
-    else:
-        Schedule.objects.filter(name=UPSTREAM_SCHEDULE).delete()
-        name, func = VILLAGE_SCHEDULE, "hub.certs.tasks.certificate_request_ensure_task"
-    Schedule.objects.update_or_create(
-        name=name,
-        defaults={"func": func, "schedule_type": Schedule.HOURLY, "repeats": -1},
+    upstream = is_upstream()
+    schedule_ensure(
+        VILLAGE_SCHEDULE,
+        "hub.certs.tasks.certificate_request_ensure_task",
+        every="hour",
+        enabled=not upstream,
+    )
+    schedule_ensure(
+        UPSTREAM_SCHEDULE,
+        "hub.certs.tasks.certificates_issue_task",
+        every="hour",
+        enabled=upstream and bool(settings.HUB_ACME_DNS_ZONE),
     )

@@ -2,9 +2,9 @@
 
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
-from django_q.models import Schedule
 
 from hub.core.roles import is_upstream
+from hub.core.schedules import schedule_ensure
 
 SCHEDULE_NAME = "balai-stats"
 
@@ -13,14 +13,6 @@ SCHEDULE_NAME = "balai-stats"
 def stats_schedule_ensure(sender, app_config=None, **kwargs):
     if app_config is None or app_config.label != "stats":
         return
-    if is_upstream():
-        Schedule.objects.filter(name=SCHEDULE_NAME).delete()
-        return
-    Schedule.objects.update_or_create(
-        name=SCHEDULE_NAME,
-        defaults={
-            "func": "hub.stats.tasks.stats_compute_task",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-        },
+    schedule_ensure(
+        SCHEDULE_NAME, "hub.stats.tasks.stats_compute_task", every="day", enabled=not is_upstream()
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hub.core.roles import is_upstream
+from hub.core.schedules import schedule_ensure
 
 # the django-q2 Schedule rows' names; their ``func`` is a dotted path into hub.sync.tasks
 SCHEDULE_NAME = "balai-sync"
@@ -21,27 +22,13 @@ _last_soon = 0.0
 
 
 def schedules_ensure() -> None:
-    from django_q.models import Schedule
-
-    minutes = max(1, settings.SYNC_INTERVAL // 60)
-    if not is_upstream():
-        Schedule.objects.update_or_create(
-            name=SCHEDULE_NAME,
-            defaults={
-                "func": "hub.sync.tasks.sync_task",
-                "schedule_type": Schedule.MINUTES,
-                "minutes": minutes,
-                "repeats": -1,
-            },
-        )
-    Schedule.objects.update_or_create(
-        name=HOUSEKEEPING_NAME,
-        defaults={
-            "func": "hub.sync.tasks.sync_housekeeping_task",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-        },
+    schedule_ensure(
+        SCHEDULE_NAME,
+        "hub.sync.tasks.sync_task",
+        every=max(1, settings.SYNC_INTERVAL // 60),
+        enabled=not is_upstream(),
     )
+    schedule_ensure(HOUSEKEEPING_NAME, "hub.sync.tasks.sync_housekeeping_task", every="day")
 
 
 def sync_soon() -> None:
