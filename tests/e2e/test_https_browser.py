@@ -55,10 +55,9 @@ HUB_ENV = {
 }
 
 
-# the page's own registration, or why it failed; never waiting forever
+# the page's own registration (static/site/sw-register.js) done; never waiting forever
 READY = """Promise.race([
-  navigator.serviceWorker.register("/sw.js", {scope: "/"})
-    .then(() => navigator.serviceWorker.ready).then(() => "ready", String),
+  navigator.serviceWorker.ready.then(() => "ready", String),
   new Promise((resolve) => setTimeout(() => resolve("not ready after 15 s"), 15000)),
 ])"""
 
@@ -150,9 +149,14 @@ def served(tmp_path_factory, django_db_setup, django_db_blocker):
             hub_nginx_listen_port=http_port,
             hub_nginx_tls_port=https_port,
         )
-        # workers as this user: pytest's temporary directories are closed to others
+        # as Debian's /etc/nginx/nginx.conf: the types of static files (a script served as
+        # text/plain is refused, and the page's service worker would never register); workers
+        # as this user, since pytest's temporary directories are closed to others
         user = f"user {pwd.getpwuid(os.getuid()).pw_name} {grp.getgrgid(os.getgid()).gr_name};\n"
-        site.main_conf.write_text(user + site.main_conf.read_text())
+        main = site.main_conf.read_text().replace(
+            "http {\n", "http {\n    include /etc/nginx/mime.types;\n", 1
+        )
+        site.main_conf.write_text(user + main)
         selected = site.select()
         assert selected.stdout.strip() == "switched to https", selected.stderr
         nginx = subprocess.Popen(
@@ -218,9 +222,10 @@ def test_a_phone_trusts_the_hub_by_name_and_rereads_a_page_offline(served):
 
             # when the phone leaves the Wi-Fi and opens the page again
             context.set_offline(True)
-            page.goto(url)
+            offline = page.goto(url)
 
             # then the service worker shows the page it saw
+            assert offline is not None and offline.from_service_worker
             expect(page.locator("h1").first).to_have_text(heading)
             print(f"start to the page served over HTTPS: {served_after:.1f} s")
 
