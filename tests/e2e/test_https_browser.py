@@ -236,6 +236,17 @@ def test_a_phone_trusts_the_hub_by_name_and_rereads_a_page_offline(served):
         finally:
             context.close()
 
+    # tried: a phone whose store lacks pebble's root (an empty HOME): the same URL is refused,
+    # so the trust above came from the NSS database and from nothing else
+    stranger = served["base"] / "stranger-home"
+    stranger.mkdir()
+    with chromium(
+        f"--host-resolver-rules=MAP {NAME} 127.0.0.1", env={**os.environ, "HOME": str(stranger)}
+    ) as browser:
+        page = browser.new_page()
+        with pytest.raises(PlaywrightError, match="ERR_CERT_AUTHORITY_INVALID"):
+            page.goto(url)
+
 
 def test_balai_lan_redirects_to_the_https_name(served):
     # given a valid certificate, when a phone asks http://balai.lan for a page
