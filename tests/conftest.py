@@ -64,6 +64,8 @@ E2E_LONGEST_FIRST = [
     "test_egov_services_browser",
     # an upstream and a village, pebble and BIND; ~90 s of it under load 28 (docs/benchmarks.md)
     "test_certs",
+    # a village behind the role's nginx, pebble and BIND, Chromium over HTTPS; 32–36 s under load 8
+    "test_https_browser",
     "test_backup_restore",
 ]
 

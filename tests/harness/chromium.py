@@ -32,16 +32,17 @@ def chromium_missing() -> str | None:
 
 
 @contextlib.contextmanager
-def chromium(*extra_args: str):
+def chromium(*extra_args: str, env: dict | None = None):
     """A headless Chromium (Playwright's ``Browser``), closed on leaving; fails the test when
-    Chromium is missing."""
+    Chromium is missing. ``env``: the browser process's environment (e.g. a HOME whose NSS
+    database trusts a test CA)."""
     from playwright.sync_api import sync_playwright
 
     if problem := chromium_missing():
         pytest.fail(problem)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args], env=env
         )
         try:
             yield browser
