@@ -36,6 +36,17 @@ def pytest_collection_modifyitems(config, items):
     then transactional ones, whose flush empties what the migrations made), so no worker runs
     a database test after a transactional one."""
     for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            # its flush re-creates what migrations made, and the next serialized test then
+            # restores the same rows on top: UNIQUE errors in unrelated tests after it
+            raise pytest.UsageError(
+                f"{item.nodeid}: django_db(transaction=True) needs serialized_rollback=True here"
+            )
         if MULTI_PROCESS_DIR in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))

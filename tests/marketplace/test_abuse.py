@@ -330,7 +330,7 @@ print(json.dumps(outcome))
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sqlite_on_a_full_card_refuses_the_order_with_a_message(product, settings):
     # given the hub's real database on an 8 MB tmpfs (a copy of this test's, by VACUUM INTO),
     # and no free-space threshold, so SQLite itself meets the full disk
