@@ -1,17 +1,22 @@
 """`scripts/bench egov-pages` (``python -m bench egov-pages``): the service-standard and
-legal-document pages with 500 services and 2,000 documents, measured against their targets.
+legal-document pages with 500 services and 2,000 documents, and the officials' letters
+queue with 20,000 requests, measured against their targets.
 
 A fresh data directory in /tmp, ``scripts/run`` started there as a technician would (demo
 village, demo services and documents, gunicorn with its workers, the django-q2 cluster), then:
 
 1. seed: 500 services (as the kabupaten upstream's, the way they arrive by sync) and 2,000
    documents (every tenth with a small PDF), each saved through the model (its journal row),
-   in the hub's own environment (``python -m bench.egov_pages --step seed``);
+   20,000 letter requests (``bulk_create``: encrypted, blind-indexed, over the ten letter
+   types, the four statuses and two years) and a "Pelayanan" official, in the hub's own
+   environment (``python -m bench.egov_pages --step seed``);
 2. weight of the service list, a service page, its print view, the document list and a document
    page: the HTML as served (gzip) plus the CSS and JS it links, as served (gzip): target 14 KB;
 3. uncached list and search pages over HTTP against gunicorn, each request with a query string
    never used before so the anonymous page cache misses (checked on ``X-Balai-Cache``): target
-   median 30 ms.
+   median 30 ms; then, logged in once as the official (a ``requests`` session through the
+   admin login form), the letters review queue in the admin, plain, filtered by status and at
+   a deep page, timed the same way (target median 30 ms).
 
 Prints a table with PASS/FAIL per target; exits 1 when a target fails, 2 when the benchmark
 itself could not run. Figures: docs/benchmarks.md ("e-government pages").
@@ -21,6 +26,7 @@ import argparse
 import gzip
 import json
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -53,6 +59,18 @@ TARGET_TEXT_BYTES = 14 * KB
 TARGET_LIST_MS = 30.0
 SERVICE_LINK = re.compile(r'href="(/layanan/[0-9a-f-]{36}/)"')
 DOCUMENT_LINK = re.compile(r'href="(/produk-hukum/[0-9a-f-]{36}/)"')
+REQUESTS = 20000
+OFFICIAL = "bench-pelayanan"
+LOGIN = "/admin/login/"
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+REVIEW = "/admin/surat/permohonan/"
+# the officials' queue (egov/letters/admin/): 50 a page, newest first; the status filter is
+# its only narrowing (it has no search box); a deep page shows what the OFFSET costs
+TIMED_ADMIN = {
+    "review queue (admin)": REVIEW,
+    "review queue, status filter (admin)": f"{REVIEW}?status=diajukan",
+    "review queue, page 200 (admin)": f"{REVIEW}?p=200",
+}
 TIMED = {
     "service list": "/layanan/",
     "service category": "/layanan/?kategori=kesehatan",
@@ -67,9 +85,10 @@ TIMED = {
 # the Django side, run in the hub's environment
 
 
-def seed(services: int, documents: int) -> dict:
+def seed(services: int, documents: int, requests: int = 0) -> dict:
     """Services owned by the kabupaten (as synced) and the village's documents, saved through
-    the model 200 a transaction."""
+    the model 200 a transaction; then the letter requests (:func:`seed_requests`) and the
+    "Pelayanan" official who reviews them."""
     import datetime as dt
 
     from django.db import transaction
@@ -123,11 +142,113 @@ def seed(services: int, documents: int) -> dict:
                 if i % 10 == 0:
                     pdf_attach(document=document, data=pdf_bytes([f"Dokumen bench {i}"]))
                 document.save()
+    seed_requests(requests)
+    official_create()
+    from egov.letters.models import LetterRequest
+
     return {
         "services": ServiceStandard.objects.count(),
         "documents": LegalDocument.objects.count(),
+        "requests": LetterRequest.objects.count(),
         "seconds": time.perf_counter() - started,
     }
+
+
+def seed_requests(count: int, batch: int = 1000) -> None:
+    """``count`` letter requests over every seeded letter type, the four statuses and the last
+    two years, with valid (fake) NIK and KK numbers; ``bulk_create`` in transactions of
+    ``batch``, so each row is encrypted and its blind indexes computed as on a real save, but
+    without the submit service's photos, rate limit and notifications (not what is measured)."""
+    import datetime as dt
+    import json as json_module
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from egov.letters.models import LetterRequest, LetterType, RequestStatus
+    from hub.core.personal import kk_validate, nik_validate
+    from hub.site.models import VillageSettings
+
+    region = (VillageSettings.load().village_code or "1509012001")[:6]
+    types = list(LetterType.objects.order_by("sort_order", "code"))
+    if count and not types:
+        raise RuntimeError("no letter types: the data migration did not run")
+    statuses = list(RequestStatus.values)
+    checked: set[tuple] = set()
+
+    def valid(validate, prefix: str, serial: int) -> str:
+        # region and date (the first 12 digits) checked once per prefix: each check reads the
+        # whole region list (hub.core.regions), ~10 ms, too slow for 40,000 numbers
+        number = f"{prefix}{serial:04d}"
+        if (validate, prefix) not in checked:
+            validate(number)
+            checked.add((validate, prefix))
+        return number
+
+    now = timezone.now()
+    step = dt.timedelta(days=730) / max(count, 1)
+    # submitted_at is auto_now_add: this process only seeds, so let the seed set it (two years)
+    submitted_at = LetterRequest._meta.get_field("submitted_at")
+    submitted_at.auto_now_add = False
+    try:
+        for start in range(0, count, batch):
+            rows = []
+            for i in range(start, min(start + batch, count)):
+                # a woman born on day 1..28 of a month in 1960..1999 (day + 40), serial 1..9999
+                nik = valid(
+                    nik_validate,
+                    f"{region}{41 + i % 28:02d}{1 + i % 12:02d}{60 + i % 40:02d}",
+                    1 + i % 9999,
+                )
+                kk = valid(
+                    kk_validate,
+                    f"{region}{1 + i % 28:02d}{1 + i % 12:02d}{10 + i % 15:02d}",
+                    1 + i // 28 % 9999,
+                )
+                status = statuses[i % len(statuses)]
+                when = now - step * i
+                done = status in (RequestStatus.APPROVED, RequestStatus.REJECTED)
+                rows.append(
+                    LetterRequest(
+                        code=f"BENCH{i:07d}",
+                        letter_type=types[i % len(types)],
+                        status=status,
+                        name=f"Warga Bench {i:05d}",
+                        nik=nik,
+                        kk=kk,
+                        phone=f"0812{i:08d}",
+                        address=f"RT {1 + i % 9:03d} RW {1 + i % 4:03d}",
+                        purpose="keperluan pengukuran",
+                        data=json_module.dumps({"pekerjaan": "Petani", "rt_rw": "002/001"}),
+                        submitted_at=when,
+                        completed_at=when + dt.timedelta(days=1) if done else None,
+                        number=f"470/{i:05d}/BENCH" if status == RequestStatus.APPROVED else "",
+                        letter_date=(when + dt.timedelta(days=1)).date()
+                        if status == RequestStatus.APPROVED
+                        else None,
+                    )
+                )
+            with transaction.atomic():
+                LetterRequest.objects.bulk_create(rows)
+    finally:
+        submitted_at.auto_now_add = True
+
+
+def official_create() -> str:
+    """The "Pelayanan" official the bench logs in as; the password comes from the environment
+    (``BENCH_OFFICIAL_PASSWORD``), never the command line."""
+    import os
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from egov.letters.seeds import SERVICE_GROUP
+
+    user = get_user_model().objects.create_user(
+        OFFICIAL, password=os.environ["BENCH_OFFICIAL_PASSWORD"], first_name="Bench"
+    )
+    user.groups.add(Group.objects.get(name=SERVICE_GROUP))
+    return user.username
 
 
 def step_main(argv: list[str]) -> int:
@@ -140,14 +261,16 @@ def step_main(argv: list[str]) -> int:
     return 0
 
 
-def run_seed(data_dir: Path, **kwargs) -> dict:
-    """:func:`seed` in the environment of the hub of ``data_dir`` (as bench.hub.run_step)."""
+def run_seed(data_dir: Path, password: str, **kwargs) -> dict:
+    """:func:`seed` in the environment of the hub of ``data_dir`` (as bench.hub.run_step);
+    ``password`` for the official, through the environment."""
     env = clean_env(
         data_dir,
         HUB_SECRET_KEY_FILE=str(data_dir / "secret_key"),
         DJANGO_SETTINGS_MODULE="hub.settings.main",
         HUB_DEBUG="0",
         PYTHONPATH=str(ROOT),
+        BENCH_OFFICIAL_PASSWORD=password,
     )
     result = subprocess.run(
         [sys.executable, "-m", "bench.egov_pages", "--step", json.dumps(kwargs)],
@@ -164,6 +287,28 @@ def run_seed(data_dir: Path, **kwargs) -> dict:
 
 # --------------------------------------------------------------------------------------------
 # the measurements, over HTTP
+
+
+def official_session(hub: Hub, password: str):
+    """A ``requests.Session`` logged in to the admin as the bench's Pelayanan official, the
+    way a browser does it (the login form, its CSRF token, the session cookie)."""
+    import requests
+
+    session = requests.Session()
+    form = session.get(hub.base + LOGIN, timeout=60)
+    token = CSRF_TOKEN.search(form.text)
+    if form.status_code != 200 or token is None:
+        raise BenchError(f"the login form answered {form.status_code} without a CSRF token")
+    answer = session.post(
+        hub.base + LOGIN,
+        data={"csrfmiddlewaretoken": token.group(1), "username": OFFICIAL, "password": password},
+        headers={"Referer": hub.base + LOGIN},
+        allow_redirects=False,
+        timeout=120,
+    )
+    if answer.status_code != 302 or LOGIN in answer.headers.get("Location", LOGIN):
+        raise BenchError(f"the official's login answered {answer.status_code}, not a redirect")
+    return session
 
 
 def page_html(hub: Hub, path: str) -> str:
@@ -197,7 +342,7 @@ def build_checks(results: dict) -> list[Check]:
         checks.append(
             Check(
                 f"uncached {name} ({seed_figures['services']} services, "
-                f"{seed_figures['documents']} documents)",
+                f"{seed_figures['documents']} documents, {seed_figures['requests']} requests)",
                 f"median {timing['median_ms']:.1f} ms, p95 {timing['p95_ms']:.1f} ms; server "
                 f"CPU {timing['server_cpu_ms']:.1f} ms/request",
                 f"<= {TARGET_LIST_MS:.0f} ms",
@@ -256,8 +401,18 @@ def run(args) -> int:
         hub.start()
         hub.wait_ready()
         hub.wait_queue_empty()
-        say(f"seeding {args.services} services and {args.documents} documents")
-        results["seed"] = run_seed(data_dir, services=args.services, documents=args.documents)
+        say(
+            f"seeding {args.services} services, {args.documents} documents and "
+            f"{args.requests} letter requests"
+        )
+        password = secrets.token_urlsafe(12)
+        results["seed"] = run_seed(
+            data_dir,
+            password,
+            services=args.services,
+            documents=args.documents,
+            requests=args.requests,
+        )
         say(f"seeded in {results['seed']['seconds']:.1f} s; waiting for the previews")
         hub.wait_queue_empty()
         service = first_link(hub, "/layanan/", SERVICE_LINK)
@@ -274,6 +429,10 @@ def run(args) -> int:
         for name, path in TIMED.items():
             say(f"uncached {name}: {args.iterations} requests")
             results["uncached"][name] = uncached_times(hub, path, args.iterations)
+        session = official_session(hub, password)
+        for name, path in TIMED_ADMIN.items():
+            say(f"uncached {name}, logged in as {OFFICIAL}: {args.iterations} requests")
+            results["uncached"][name] = uncached_times(hub, path, args.iterations, session=session)
         # the home page beside them: its figure on a quiet machine is in docs/benchmarks.md,
         # so the ratio says how busy this machine was
         results["yardstick"] = uncached_times(hub, "/", args.iterations)
@@ -301,6 +460,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--services", type=int, default=SERVICES, help="services (500)")
     parser.add_argument("--documents", type=int, default=DOCUMENTS, help="documents (2000)")
+    parser.add_argument("--requests", type=int, default=REQUESTS, help="letter requests (20000)")
     parser.add_argument("--iterations", type=int, default=100, help="requests per page (100)")
     return hub_bench_main(parser, run, argv)
 

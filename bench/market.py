@@ -152,8 +152,12 @@ def workers_cpu_ms(hub: Hub) -> float:
     return total
 
 
-def uncached_times(hub: Hub, path: str, iterations: int, warmup: int = 20) -> dict:
-    """Full renders over HTTP: each request's query string is new, so the page cache misses."""
+def uncached_times(hub: Hub, path: str, iterations: int, warmup: int = 20, session=None) -> dict:
+    """Full renders over HTTP: each request's query string is new, so the page cache misses.
+
+    With ``session`` (a logged-in ``requests.Session``) the GETs carry its cookies: an
+    official's page, which the page cache never stores (no ``X-Balai-Cache`` header expected)
+    and which must answer 200 itself, not redirect to the login."""
     times, states = [], set()
     stamp = int(time.time())
     joiner = "&" if "?" in path else "?"
@@ -163,7 +167,17 @@ def uncached_times(hub: Hub, path: str, iterations: int, warmup: int = 20) -> di
             cpu_before = workers_cpu_ms(hub)
         url = f"{hub.base}{path}{joiner}bench={stamp}-{i}"
         started = time.perf_counter()
-        status, headers, _ = http_get(url, {"Accept-Encoding": "gzip"})
+        if session is None:
+            status, headers, _ = http_get(url, {"Accept-Encoding": "gzip"})
+        else:
+            response = session.get(
+                url, headers={"Accept-Encoding": "gzip"}, allow_redirects=False, timeout=30
+            )
+            response.content  # noqa: B018 -- read the whole body inside the timing
+            status, headers = (
+                response.status_code,
+                {k.lower(): v for k, v in response.headers.items()},
+            )
         elapsed = (time.perf_counter() - started) * 1000
         if status != 200:
             raise BenchError(f"{url} answered {status}")
