@@ -395,6 +395,8 @@ class LetterRequest(models.Model):
         verbose_name = _("permohonan surat")
         verbose_name_plural = _("permohonan surat")
         ordering = ["-submitted_at"]
+        # the officials' queue by status, newest first (count and page of one status)
+        indexes = [models.Index(fields=["status", "-submitted_at"], name="letters_request_queue")]
         permissions = [
             ("review_letterrequest", _("Dapat memeriksa permohonan surat dan data pribadinya"))
         ]

@@ -91,7 +91,7 @@ lock = threading.Lock()
 seen = {"now": 0, "most": 0, "pushes": 0}
 
 def request(self, method, url, **kwargs):
-    pushing = url.endswith("/sync/v1/push")
+    pushing = url.endswith(("/sync/v1/push", "/sync/v2/push"))
     with lock:
         seen["now"] += pushing
         seen["most"] = max(seen["most"], seen["now"])

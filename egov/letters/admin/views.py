@@ -58,6 +58,11 @@ def _log(letter_request, user, action) -> None:
 def index(request):
     status = request.GET.get("status", "")
     page = Paginator(requests_for_review(status=status), PAGE_SIZE).get_page(request.GET.get("p"))
+    # each status's label translated once for the page, not once a row (get_status_display
+    # makes the choices hashable again on every call, translating every label each time)
+    labels = dict(RequestStatus.choices)
+    for item in page:
+        item.status_label = labels.get(item.status, item.status)
     return render(
         request,
         "egov_letters/admin/index.html",
