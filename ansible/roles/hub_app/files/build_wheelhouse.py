@@ -7,7 +7,9 @@ kept under ``OUT/<arch>-py<version>/<release>/``; the release name is the projec
 hash of what the wheels contain, so an unchanged tree gives the same release and a rerun
 changes nothing, and the dependency wheels are fetched once per requirements file.
 
-Prints one JSON object: release, dir, project_wheel, changed.
+Prints one JSON object: release, dir, project_wheel, changed. ``--check`` only checks that every
+pin has a wheel for the target (pip resolves it from the index's metadata, fetching no wheel) and
+prints ``{"ok": true, "packages": N}``.
 """
 
 import argparse
@@ -119,24 +121,54 @@ def build_project_wheel(source: Path, out: Path) -> Path:
     return cached / wheel.name
 
 
+def _target_args(arch: str, python: str) -> list[str]:
+    """pip's options for wheels that install on the target: its CPU, its Python, binary only."""
+    major_minor = "".join(python.split(".")[:2])
+    platforms = [arg for tag in MANYLINUX for arg in ("--platform", f"{tag}_{arch}")]
+    return [
+        "--only-binary=:all:", *platforms, "--python-version", python,
+        "--implementation", "cp", "--abi", f"cp{major_minor}",
+    ]  # fmt: skip
+
+
+def _no_wheel_hint(requirements: Path, arch: str, python: str) -> str:
+    return (
+        f"A pin of {requirements.name} has no wheel for Python {python} on {arch} "
+        "(the target's Python): pin a release that supports it.\n"
+    )
+
+
+def requirements_check(requirements: Path, arch: str, python: str) -> int:
+    """Whether every pin resolves to a wheel for the target, without fetching the wheels (pip
+    reads the metadata the index publishes beside each one): the same choice
+    :func:`download_dependencies` makes. Returns how many packages would be installed."""
+    with tempfile.TemporaryDirectory(prefix="balai-wheel-check-") as work:
+        report = Path(work) / "report.json"
+        run(
+            [
+                sys.executable, "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed",
+                *_target_args(arch, python), "--target", str(Path(work) / "target"),
+                "--report", str(report), "-r", str(requirements),
+            ],
+            hint=_no_wheel_hint(requirements, arch, python),
+        )  # fmt: skip
+        return len(json.loads(report.read_text())["install"])
+
+
 def download_dependencies(requirements: Path, arch: str, python: str, out: Path) -> Path:
     """Wheels of the pinned requirements, fetched once per requirements file, arch and Python."""
-    major_minor = "".join(python.split(".")[:2])
     key = hashlib.sha256(requirements.read_bytes() + f"{arch} {python}".encode()).hexdigest()
     deps = out / "deps" / f"{arch}-py{python}-{key[:16]}"
     if (deps / ".complete").exists():
         return deps
     partial = deps.with_name(deps.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    platforms = [arg for tag in MANYLINUX for arg in ("--platform", f"{tag}_{arch}")]
     run(
         [
-            sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", *platforms,
-            "--python-version", python, "--implementation", "cp", "--abi", f"cp{major_minor}",
+            sys.executable, "-m", "pip", "download", "-q", *_target_args(arch, python),
             "-r", str(requirements), "-d", str(partial),
         ],
-        hint=f"A pin of {requirements.name} has no wheel for Python {python} on {arch} "
-        "(the target's Python): pin a release that supports it.\n",
+        hint=_no_wheel_hint(requirements, arch, python),
     )  # fmt: skip
     shutil.copy2(requirements, partial / "requirements.txt")
     (partial / ".complete").touch()
@@ -150,8 +182,19 @@ def main() -> None:
     parser.add_argument("--requirements", required=True, type=Path)
     parser.add_argument("--arch", required=True, choices=["x86_64", "aarch64"])
     parser.add_argument("--python", required=True, help="the target's Python, e.g. 3.11.2")
-    parser.add_argument("--out", required=True, type=Path, help="where wheelhouses are kept")
+    parser.add_argument("--out", type=Path, help="where wheelhouses are kept (not with --check)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that every pin has a wheel for the target (fetches no wheel)",
+    )
     args = parser.parse_args()
+    if args.check:
+        count = requirements_check(args.requirements.resolve(), args.arch, args.python)
+        print(json.dumps({"ok": True, "packages": count}))
+        return
+    if args.out is None:
+        parser.error("--out is required unless --check")
 
     source = args.source.resolve()
     version = tomllib.loads((source / "pyproject.toml").read_text())["project"]["version"]
