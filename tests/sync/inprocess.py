@@ -19,6 +19,8 @@ from django.test import Client, override_settings
 from django.urls import include, path
 from django.utils.datastructures import CaseInsensitiveMapping
 
+from hub.sync.upstream.enrollment import village_enroll
+from hub.sync.village.pinning import upstream_set
 from hub.sync.village.transport import Transport
 from hub.sync.wire import keys
 
@@ -141,3 +143,22 @@ class InProcessTransport(Transport):
     def answer(self, response: InProcessResponse) -> InProcessResponse:
         """What the village receives (a subclass plays a captive portal or a proxy here)."""
         return response
+
+
+def village_linked(
+    upstream: "InProcessUpstream",
+    settings,
+    root: Path,
+    code: str,
+    *,
+    url: str = "http://upstream.test",
+) -> "InProcessTransport":
+    """This test's database as village ``code``: its settings under ``root``, a real node key
+    enrolled on ``upstream``, the upstream pinned; the transport to reach it in-process."""
+    for name, value in node_settings(root, SYNC_NODE_CODE=code).items():
+        setattr(settings, name, value)
+    village_key, _created = keys.node_key_create()
+    with upstream.active():
+        village_enroll(code=code, public_key=keys.public_key_text(village_key.public_key()))
+    upstream_set(url=url, public_key=upstream.public_key, code=upstream.code)
+    return InProcessTransport(upstream)

@@ -14,13 +14,12 @@ from hub.site.models import Announcement
 from hub.sync import blobs
 from hub.sync.models import BlobReceipt, BlobUpload, Node, SyncRun, SyncState
 from hub.sync.upstream.enrollment import village_enroll
-from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
 from hub.sync.village.transport import Upstream, UpstreamRefused
 from hub.sync.wire import keys
 from tests.conftest import png_bytes
 
-from .inprocess import InProcessTransport, InProcessUpstream, node_settings
+from .inprocess import InProcessUpstream, village_linked
 
 UPSTREAM = "15"
 VILLAGE_A = "1503012021"
@@ -39,13 +38,7 @@ def upstream(tmp_path):
 @pytest.fixture
 def transport(upstream, settings, tmp_path):
     """Village A is this test's database, enrolled on the upstream and pinned to it."""
-    for name, value in node_settings(tmp_path / "village", SYNC_NODE_CODE=VILLAGE_A).items():
-        setattr(settings, name, value)
-    village_key, _created = keys.node_key_create()
-    with upstream.active():
-        village_enroll(code=VILLAGE_A, public_key=keys.public_key_text(village_key.public_key()))
-    upstream_set(url="http://upstream.test", public_key=upstream.public_key, code=UPSTREAM)
-    return InProcessTransport(upstream)
+    return village_linked(upstream, settings, tmp_path / "village", VILLAGE_A)
 
 
 @pytest.fixture

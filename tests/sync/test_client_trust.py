@@ -11,14 +11,16 @@ import pytest
 from django.utils.datastructures import CaseInsensitiveMapping
 
 from hub.sync.models import Node, SyncRun, SyncState
-from hub.sync.upstream.enrollment import village_enroll
-from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
-from hub.sync.wire import keys
 from hub.sync.wire.signing import HEADER_SERVER_TIME
 from marketplace.models import Bumdes, OrderRequest, ProductCategory
 
-from .inprocess import InProcessResponse, InProcessTransport, InProcessUpstream, node_settings
+from .inprocess import (
+    InProcessResponse,
+    InProcessTransport,
+    InProcessUpstream,
+    village_linked,
+)
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
@@ -37,14 +39,9 @@ def upstream(tmp_path):
 @pytest.fixture
 def transport(upstream, settings, tmp_path):
     """The village (this test's database), enrolled on the upstream with a real key, pinned."""
-    for name, value in node_settings(tmp_path / "village", SYNC_NODE_CODE=VILLAGE).items():
-        setattr(settings, name, value)
-    village_key, _created = keys.node_key_create()
-    with upstream.active():
-        village_enroll(code=VILLAGE, public_key=keys.public_key_text(village_key.public_key()))
-    upstream_set(url="http://upstream.test", public_key=upstream.public_key, code=UPSTREAM)
+    linked = village_linked(upstream, settings, tmp_path / "village", VILLAGE)
     assert not Node.objects.filter(code=VILLAGE).exists()
-    return InProcessTransport(upstream)
+    return linked
 
 
 def test_a_village_creating_upstream_owned_records_is_refused_and_nothing_is_saved(

@@ -13,14 +13,11 @@ from hub.site.models import Announcement
 from hub.sync.core.generation import HEADER, generation_bump, local_generation
 from hub.sync.core.journal import local_only
 from hub.sync.models import JournalEntry, Node, NodeGeneration, SyncRun, SyncState
-from hub.sync.upstream.enrollment import village_enroll
 from hub.sync.upstream.reseed import feed_high_water
-from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
 from hub.sync.village.transport import Upstream
-from hub.sync.wire import keys
 
-from .inprocess import InProcessTransport, InProcessUpstream, node_settings
+from .inprocess import InProcessUpstream, village_linked
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
@@ -37,13 +34,7 @@ def upstream(tmp_path):
 
 @pytest.fixture
 def transport(upstream, settings, tmp_path):
-    for name, value in node_settings(tmp_path / "village", SYNC_NODE_CODE=VILLAGE).items():
-        setattr(settings, name, value)
-    village_key, _created = keys.node_key_create()
-    with upstream.active():
-        village_enroll(code=VILLAGE, public_key=keys.public_key_text(village_key.public_key()))
-    upstream_set(url="http://upstream.test", public_key=upstream.public_key, code=UPSTREAM)
-    return InProcessTransport(upstream)
+    return village_linked(upstream, settings, tmp_path / "village", VILLAGE)
 
 
 def sync(transport) -> SyncRun:
