@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class LibraryConfig(AppConfig):
     """The offline library: ZIM archives (Wikipedia, WikiHow, farming references) served by
     kiwix-serve beside the hub, listed and searched on Balai's "Perpustakaan" page. For
-    villagers (reading) and technicians (dropping archives into the folder)."""
+    villagers (reading), technicians (dropping archives into the folder) and content teams
+    (publishing an archive upstream for the villages of a region: ``LibraryArchive``)."""
 
     name = "elearning.library"
     label = "elearning_library"
@@ -17,6 +18,9 @@ class LibraryConfig(AppConfig):
 
         from . import signal_handlers  # noqa: F401
         from .selectors import library_has_archives
+        from .sync import register_synced_models
+
+        register_synced_models()
 
         register_home_entry(
             HomeEntry(

@@ -14,7 +14,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -22,11 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hub.core import pagecache
+from hub.core.roles import is_upstream
+from hub.media.files import file_sha256
 
 from . import kiwix
+from .models import ARCHIVE_NAME_RE, LibraryArchive
 from .zim import ZimInvalid, zim_validate
 
 logger = logging.getLogger(__name__)
@@ -35,8 +39,7 @@ LIBRARY_XML = "library.xml"
 STATE_FILE = ".balai-library.json"
 LOCK_FILE = ".balai-library.lock"
 EMPTY_LIBRARY = '<library version="20110515">\n</library>\n'
-# what kiwix-serve turns into a URL segment: keep names plain
-ARCHIVE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.zim$")
+COPY_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -219,3 +222,120 @@ def library_prepare() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / LIBRARY_XML).exists():
         _atomic_write(folder / LIBRARY_XML, EMPTY_LIBRARY)
+
+
+# Archives published by the upstream (models.LibraryArchive), delivered by the sync engine.
+
+
+def archive_publish(
+    *,
+    path: Path,
+    title: str,
+    licence: str,
+    source: str,
+    description: str = "",
+    region: str = "",
+):
+    """Publish the ZIM at ``path`` to the villages of ``region`` (the upstream's whole region
+    when empty): checked as a village checks it (header, size, MD5), stored, and recorded; the
+    sync engine sends the record, and the file as a blob in the bulk window or in a bundle. A
+    newer edition under the same file name replaces the older one everywhere. A bad file raises
+    ``ValueError`` and changes nothing."""
+    if not is_upstream():
+        raise ValueError(
+            _("Arsip diterbitkan dari server upstream; di hub desa pakai library_add.")
+        )
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(_("Berkas %(path)s tidak ada.") % {"path": path})
+    if not ARCHIVE_NAME_RE.match(path.name):
+        raise ValueError(_name_refused(path.name))
+    zim_validate(path)
+    archive = next(
+        (a for a in LibraryArchive.objects.filter(name=path.name) if a.is_local),
+        None,
+    ) or LibraryArchive(name=path.name)
+    old_file = archive.file.name if archive.file else ""
+    archive.title, archive.licence, archive.source = title, licence, source
+    archive.description, archive.region = description, region
+    with path.open("rb") as handle:
+        archive.sha256, archive.size = file_sha256(handle)
+        archive.full_clean(exclude=["file"])
+        with transaction.atomic():
+            archive.file.save(path.name, File(handle, name=path.name), save=False)
+            archive.save()
+            if old_file:
+                storage = archive.file.storage
+                transaction.on_commit(lambda: storage.delete(old_file))
+    return archive
+
+
+def _blob_path(blob) -> str | None:
+    """The path on local disk of the blob store's open file, when it has one (a Django File over
+    a real file: the store on the hub's disk)."""
+    name = getattr(getattr(blob, "file", None), "name", None)
+    if isinstance(name, str) and os.path.isabs(name) and os.path.isfile(name):
+        return name
+    return None
+
+
+def archive_place(*, name: str, blob) -> None:
+    """Put an archive that arrived by sync (``blob``, the engine's verified file) into the
+    library folder as ``name``, whole or not at all; the next scan checks and serves it.
+
+    The file is a hard link to the blob where the store is on the same filesystem (the normal
+    layout, both under the data directory): no second copy of gigabytes on the SD card, and
+    nothing copied while the sync's transaction holds the database. Else it is copied. Either
+    way it lands under a hidden name (the scan skips those) and is renamed into place.
+    """
+    if not ARCHIVE_NAME_RE.match(name):
+        raise ValueError(_name_refused(name))
+    folder = library_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}-{os.urandom(6).hex()}"
+    try:
+        source = _blob_path(blob)
+        linked = False
+        if source is not None:
+            try:
+                os.link(source, tmp)
+                linked = True
+            except OSError:
+                pass  # another filesystem, or one without hard links
+        if not linked:
+            blob.seek(0)
+            with tmp.open("wb") as out:
+                shutil.copyfileobj(blob, out, COPY_CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+
+
+def archive_withdraw(*, name: str, size: int) -> bool:
+    """Remove a withdrawn archive's file from the library folder, then rescan; True if removed.
+
+    Only a file of the record's size goes: one a technician has since put there under the same
+    name (another edition, another size) is his and stays."""
+    target = library_dir() / name
+    try:
+        if not ARCHIVE_NAME_RE.match(name) or target.stat().st_size != size:
+            return False
+    except FileNotFoundError:
+        return False
+    target.unlink()
+    library_scan()
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    # the rename survives a power cut (a Pi on solar power loses it without warning)
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
