@@ -36,6 +36,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest  # the harness reports its failures with pytest.fail
+
 from tests.harness.processes import free_port
 
 from .common import (
@@ -54,6 +56,8 @@ from .common import (
     table,
 )
 from .hub import Hub, clean_env
+from .learn_media import NginxSite, first_frame, say_frame
+from .learn_sync import run_sync
 
 STREAMS = 20
 VIDEO_SECONDS = 600
@@ -207,12 +211,12 @@ def seek_ttfb(hub: Hub, video: str, size: int, tries: int = 20) -> dict:
 PAGE_TIMEOUT = 10.0
 
 
-def page_times(hub: Hub, path: str, count: int) -> list[float]:
+def page_times(port: int, path: str, count: int) -> list[float]:
     """Seconds per GET of ``path``, each on a fresh connection; one that gets no answer within
     ``PAGE_TIMEOUT`` counts as that long (a page that never came)."""
     times = []
     for _ in range(count):
-        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=PAGE_TIMEOUT)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=PAGE_TIMEOUT)
         began = time.perf_counter()
         try:
             conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
@@ -262,14 +266,14 @@ class Phone(threading.Thread):
             self.error = str(exc)
 
 
-def under_load(hub: Hub, lesson: str, videos: list[str], count: int) -> dict:
+def under_load(port: int, lesson: str, videos: list[str], count: int) -> dict:
     stop = threading.Event()
-    phones = [Phone(hub.port, video, stop) for video in videos]
+    phones = [Phone(port, video, stop) for video in videos]
     for phone in phones:
         phone.start()
     time.sleep(3)  # every phone connected and its server side blocked on a full buffer
     try:
-        times = page_times(hub, lesson, count)
+        times = page_times(port, lesson, count)
     finally:
         stop.set()
         for phone in phones:
@@ -283,9 +287,32 @@ def under_load(hub: Hub, lesson: str, videos: list[str], count: int) -> dict:
     }
 
 
+def _load_check(results: dict, key: str, where: str) -> Check:
+    idle, load = results[f"{key}_idle"]["p95_ms"], results[f"{key}_load"]["p95_ms"]
+    streaming = results[f"{key}_load"]["streaming"]
+    return Check(
+        f"lesson page p95 with {STREAMS} streams vs idle ({where})",
+        f"{load:.1f} ms vs {idle:.1f} ms ({load / idle:.2f}×), {streaming} streaming",
+        f"≤ {TARGET_LOAD_RATIO:.0f}×, all {STREAMS} streaming",
+        load <= TARGET_LOAD_RATIO * idle and streaming == STREAMS,
+    )
+
+
+def _frame_check(frame: dict, where: str) -> Check:
+    return Check(
+        f"seek to the middle of a 10-min video: first decoded frame, worst of "
+        f"{len(frame['tries'])} ({where})",
+        f"{frame['max_ms']:.0f} ms (median {frame['median_ms']:.0f} ms; {frame['how']}; "
+        f"H.264 {frame['codec']}; pixels decoded: {frame['decoded']}; "
+        f"206 from the middle: {frame['middle_206']})",
+        f"≤ {TARGET_SEEK_S:.0f} s, decoded, 206",
+        frame["max_ms"] <= TARGET_SEEK_S * 1000 and frame["decoded"] and frame["middle_206"],
+    )
+
+
 def build_checks(results: dict) -> list[Check]:
     checks = []
-    for name, weight in results["weight"].items():
+    for name, weight in results.get("weight", {}).items():
         checks.append(
             Check(
                 f"{name} page, first visit (gzip, text)",
@@ -294,26 +321,24 @@ def build_checks(results: dict) -> list[Check]:
                 weight["total"] <= TARGET_TEXT_BYTES,
             )
         )
-    seek = results["seek"]
-    checks.append(
-        Check(
-            "seek to the middle of a 10-min video: first byte (worst of 20)",
-            f"{seek['max_s'] * 1000:.1f} ms",
-            f"≤ {TARGET_SEEK_S:.0f} s",
-            seek["max_s"] <= TARGET_SEEK_S,
+    if seek := results.get("seek"):
+        checks.append(
+            Check(
+                "seek to the middle of a 10-min video: first byte (worst of 20)",
+                f"{seek['max_s'] * 1000:.1f} ms",
+                f"≤ {TARGET_SEEK_S:.0f} s",
+                seek["max_s"] <= TARGET_SEEK_S,
+            )
         )
-    )
-    idle, load = results["page_idle"]["p95_ms"], results["page_load"]["p95_ms"]
-    checks.append(
-        Check(
-            f"lesson page p95 with {STREAMS} streams vs idle",
-            f"{load:.1f} ms vs {idle:.1f} ms ({load / idle:.2f}×), "
-            f"{results['page_load']['streaming']} streaming",
-            f"≤ {TARGET_LOAD_RATIO:.0f}×, all {STREAMS} streaming",
-            load <= TARGET_LOAD_RATIO * idle and results["page_load"]["streaming"] == STREAMS,
-        )
-    )
-    return checks
+    if "frame" in results:
+        checks.append(_frame_check(results["frame"], "scripts/run"))
+    if "page_load" in results:
+        checks.append(_load_check(results, "page", "scripts/run: gunicorn"))
+    if "nginx_frame" in results:
+        checks.append(_frame_check(results["nginx_frame"], "hub_nginx role"))
+    if "nginx_load" in results:
+        checks.append(_load_check(results, "nginx", "hub_nginx role in front"))
+    return checks + results.get("sync_checks", [])
 
 
 def report(results: dict, checks: list[Check]) -> str:
@@ -322,14 +347,36 @@ def report(results: dict, checks: list[Check]) -> str:
         [
             "",
             f"scripts/bench learn — {results['date']} — {results['machine'].get('cpu', '')}",
-            f"gunicorn threads per worker: {results['threads']}",
+            f"gunicorn threads per worker: {results['threads']}; load average before: "
+            f"{results['load_before']}, after: {results['load_after']}",
             table(["check", "figure", "target", ""], rows),
             "",
         ]
     )
 
 
+def _load_phase(results: dict, key: str, port: int, paths: dict, requests: int) -> None:
+    page_times(port, paths["lesson"], 20)  # warm
+    idle = page_times(port, paths["lesson"], requests)
+    results[f"{key}_idle"] = {"p95_ms": percentile(idle, 95) * 1000}
+    say(f"{STREAMS} phones streaming; {requests} lesson pages (port {port})")
+    load = under_load(port, paths["lesson"], paths["videos"], requests)
+    results[f"{key}_load"] = {
+        "p95_ms": percentile(load["times"], 95) * 1000,
+        "streaming": load["streaming"],
+        "stream_bytes": load["bytes"],
+        "errors": load["errors"],
+    }
+
+
+PARTS = ("pages", "seek", "frame", "load", "nginx", "sync")
+
+
 def run(args) -> int:
+    parts = set(args.only.split(","))
+    if parts - set(PARTS):
+        say(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))} (known: {', '.join(PARTS)})")
+        return 2
     data_dir = Path(tempfile.mkdtemp(prefix="balai-bench-learn-"))
     port = args.port or free_port()
     log_path = data_dir / "run.log"
@@ -343,40 +390,56 @@ def run(args) -> int:
         "machine": machine(),
         "code": code_version(),
         "threads": args.threads or "default (hub/gunicorn.conf.py)",
+        "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+    nginx = None
     try:
-        video = test_video()
-        say(f"starting scripts/run on 127.0.0.1:{port}, data in {data_dir}")
-        hub.start()
-        hub.wait_ready()
-        paths = seed(data_dir, video)
-        results["paths"] = paths
-        results["video_bytes"] = video.stat().st_size
-        results["weight"] = {
-            "course list": text_weight(hub, "/belajar/"),
-            "course": text_weight(hub, paths["course"]),
-            "lesson with video": text_weight(hub, paths["lesson"]),
-        }
-        if not results["weight"]["lesson with video"]["has_video"]:
-            raise BenchError("the lesson page shows no <video>: the seed did not take")
-        results["seek"] = seek_ttfb(hub, paths["videos"][0], video.stat().st_size)
-        page_times(hub, paths["lesson"], 20)  # warm
-        idle = page_times(hub, paths["lesson"], args.requests)
-        results["page_idle"] = {"p95_ms": percentile(idle, 95) * 1000}
-        say(f"{STREAMS} phones streaming; {args.requests} lesson pages")
-        load = under_load(hub, paths["lesson"], paths["videos"], args.requests)
-        results["page_load"] = {
-            "p95_ms": percentile(load["times"], 95) * 1000,
-            "streaming": load["streaming"],
-            "stream_bytes": load["bytes"],
-            "errors": load["errors"],
-        }
-    except BenchError as exc:
+        if parts - {"sync"}:
+            video = test_video()
+            say(f"starting scripts/run on 127.0.0.1:{port}, data in {data_dir}")
+            hub.start()
+            hub.wait_ready()
+            paths = seed(data_dir, video)
+            results["paths"] = paths
+            results["video_bytes"] = video.stat().st_size
+        if "pages" in parts:
+            results["weight"] = {
+                "course list": text_weight(hub, "/belajar/"),
+                "course": text_weight(hub, paths["course"]),
+                "lesson with video": text_weight(hub, paths["lesson"]),
+            }
+            if not results["weight"]["lesson with video"]["has_video"]:
+                raise BenchError("the lesson page shows no <video>: the seed did not take")
+        if "seek" in parts:
+            results["seek"] = seek_ttfb(hub, paths["videos"][0], video.stat().st_size)
+        if "frame" in parts:
+            results["frame"] = first_frame(hub.base, paths["lesson"], args.frames)
+            say_frame("scripts/run", results["frame"])
+        if "load" in parts:
+            _load_phase(results, "page", port, paths, args.requests)
+        if "nginx" in parts:
+            say("the hub_nginx role's configuration in front of the hub")
+            nginx = NginxSite(data_dir / "nginx", data_dir=data_dir, app_port=port)
+            results["nginx_frame"] = first_frame(nginx.base, paths["lesson"], args.frames)
+            say_frame("nginx", results["nginx_frame"])
+            _load_phase(results, "nginx", nginx.port, paths, args.requests)
+        if nginx is not None:
+            nginx.stop()
+            nginx = None
+        if parts - {"sync"}:
+            hub.stop()
+        if "sync" in parts:
+            results["sync_checks"] = run_sync(results, data_dir / "sync", CACHE)
+    except (BenchError, pytest.fail.Exception) as exc:
         say(f"the benchmark could not run: {exc}")
+        if nginx is not None:
+            nginx.stop()
         hub.stop()
+        results["error"] = str(exc)
         return 2
-    hub.stop()
+    results["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     checks = build_checks(results)
+    results.pop("sync_checks", None)
     return finish(results, checks, report(results, checks), args, data_dir, log_path)
 
 
@@ -384,4 +447,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench learn", description=__doc__)
     parser.add_argument("--threads", type=int, default=0, help="HUB_WEB_THREADS for gunicorn")
     parser.add_argument("--requests", type=int, default=200, help="lesson pages per phase")
+    parser.add_argument("--frames", type=int, default=5, help="seeks timed to the first frame")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts ({','.join(PARTS)}: all; sync needs PostgreSQL)",
+    )
     return hub_bench_main(parser, run, argv)
