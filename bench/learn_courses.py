@@ -346,7 +346,7 @@ def report(results: dict, checks: list[Check]) -> str:
     return "\n".join(
         [
             "",
-            f"scripts/bench learn — {results['date']} — {results['machine'].get('cpu', '')}",
+            f"scripts/bench learn — {results['date']} — {results['machine'].get('cpu_model', '')}",
             f"gunicorn threads per worker: {results['threads']}; load average before: "
             f"{results['load_before']}, after: {results['load_after']}",
             table(["check", "figure", "target", ""], rows),
