@@ -18,6 +18,7 @@ class CertsConfig(AppConfig):
             checks,  # noqa: F401
             signal_handlers,  # noqa: F401
         )
-        from .sync import register_synced_models
+        from .sync import register_heartbeat_facts, register_synced_models
 
         register_synced_models()
+        register_heartbeat_facts()

@@ -11,8 +11,8 @@ from hub.sync.records import SyncedRecord
 class CertificateRequest(SyncedRecord):
     """A village hub's certificate signing request for its public name: made on the hub (the
     key never leaves it), one per village, updated in place when the name or the key changes.
-    Syncs up. It also carries what the village installed (serial, expiry, last refusal), so the
-    upstream sees each hub's certificate without a heartbeat field of its own."""
+    Syncs up. It also carries what the village installed (serial, expiry, last refusal); the
+    expiry and the hub's warning also ride on every sync heartbeat (hub.certs.sync)."""
 
     name = models.CharField(_("nama host"), max_length=253)
     csr_pem = models.TextField(_("CSR (PEM)"))

@@ -1,4 +1,5 @@
-"""Reads: this hub's public name, the certificate it serves, what expires soon."""
+"""Reads: this hub's public name, the certificate it serves, what expires soon; on the
+upstream, the villages whose certificate needs attention."""
 
 import datetime
 
@@ -6,10 +7,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from hub.site.identity import village_code
-from hub.sync.registry import nodes_last_synced
+from hub.sync.registry import nodes_heartbeat_facts, nodes_last_synced
 
 from . import tls
 from .models import CertificateInstall, CertificateRequest, IssuedCertificate
+
+# what a village puts on its sync heartbeat (registered in .sync): the expiry of the
+# certificate it serves, and whether it warns (within HUB_TLS_WARN_DAYS, or expired)
+FACT_NOT_AFTER = "cert_not_after"
+FACT_WARN = "cert_warn"
 
 
 def tls_name() -> str:
@@ -46,6 +52,17 @@ def certificate_expiry_warning(now: datetime.datetime | None = None) -> tls.Cert
     return None
 
 
+def certificate_not_after() -> datetime.datetime | None:
+    """Heartbeat: when the served certificate ends (None: none is installed)."""
+    info = installed_certificate()
+    return info.not_after if info else None
+
+
+def certificate_expiring() -> bool:
+    """Heartbeat: the hub warns about its certificate (the admin's warning, on the fleet)."""
+    return certificate_expiry_warning() is not None
+
+
 def certificate_request_own() -> CertificateRequest | None:
     """This village's own request (there is one at most)."""
     return CertificateRequest.objects.exclude(csr_pem="").order_by("-updated_at").first()
@@ -53,19 +70,6 @@ def certificate_request_own() -> CertificateRequest | None:
 
 def certificate_install_last() -> CertificateInstall | None:
     return CertificateInstall.objects.first()
-
-
-def certificates_expiring_before_sync(
-    *, now: datetime.datetime | None = None, next_sync: dict[str, datetime.datetime]
-) -> list[IssuedCertificate]:
-    """Upstream: certificates that expire before their village's expected next sync
-    (``next_sync``: village code -> when; a village missing from it is counted as due now)."""
-    now = now or timezone.now()
-    late = []
-    for cert in IssuedCertificate.objects.order_by("not_after"):
-        if cert.not_after <= next_sync.get(cert.village_code, now):
-            late.append(cert)
-    return late
 
 
 def villages_next_sync(codes, now: datetime.datetime | None = None) -> dict:
@@ -78,19 +82,44 @@ def villages_next_sync(codes, now: datetime.datetime | None = None) -> dict:
 
 
 def certificates_at_risk(now: datetime.datetime | None = None) -> list[dict]:
-    """Upstream: villages whose certificate expires before their expected next sync, with what
-    the village last reported installing (for the dashboard)."""
+    """Upstream: villages whose certificate expires before their expected next sync, or that
+    warn about it on their heartbeat (within ``HUB_TLS_WARN_DAYS`` of its end: a renewal that
+    is not arriving), soonest first, for the dashboard.
+
+    The expiry is what the village last said it serves: its heartbeat (with every push), else
+    what it reported installing on its request, else what this upstream issued for it. A
+    renewal issued here but not yet fetched does not help until the village syncs: the
+    certificate it serves meanwhile is what counts."""
     now = now or timezone.now()
-    codes = list(IssuedCertificate.objects.values_list("village_code", flat=True))
+    facts = nodes_heartbeat_facts(having=FACT_NOT_AFTER)
+    issued = {c.village_code: c for c in IssuedCertificate.objects.all()}
+    codes = sorted(set(issued) | set(facts))
+    requests = {r.origin: r for r in CertificateRequest.objects.filter(origin__in=codes)}
     next_sync = villages_next_sync(codes, now)
-    reports = {r.origin: r for r in CertificateRequest.objects.filter(origin__in=codes)}
-    return [
-        {
-            "code": cert.village_code,
-            "name": cert.name,
-            "not_after": cert.not_after,
-            "next_sync": next_sync[cert.village_code],
-            "install_error": getattr(reports.get(cert.village_code), "install_error", ""),
-        }
-        for cert in certificates_expiring_before_sync(now=now, next_sync=next_sync)
-    ]
+    rows = []
+    for code in codes:
+        reported = facts.get(code, {})
+        request, cert = requests.get(code), issued.get(code)
+        if reported.get(FACT_NOT_AFTER):
+            not_after = datetime.datetime.fromisoformat(reported[FACT_NOT_AFTER])
+        elif request and request.installed_not_after:
+            not_after = request.installed_not_after
+        elif cert:
+            not_after = cert.not_after
+        else:
+            continue
+        warns = reported.get(FACT_WARN) is True
+        if not_after > next_sync[code] and not warns:
+            continue
+        rows.append(
+            {
+                "code": code,
+                "name": (request.name if request else "") or (cert.name if cert else ""),
+                "not_after": not_after,
+                "next_sync": next_sync[code],
+                "expired": not_after <= now,
+                "warns": warns,
+                "install_error": request.install_error if request else "",
+            }
+        )
+    return sorted(rows, key=lambda row: (row["not_after"], row["code"]))

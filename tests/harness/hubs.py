@@ -280,9 +280,9 @@ class Agent:
 
 class UpstreamNode:
     """The upstream: its own PostgreSQL database (a copy of the migrated template), a node key,
-    under gunicorn with its cluster."""
+    under gunicorn with its cluster; ``env``: settings of its own (the ACME service's, say)."""
 
-    def __init__(self, base: Path, workers: int = 2):
+    def __init__(self, base: Path, workers: int = 2, env: dict | None = None):
         pg = pg_settings()
         self.pg = pg
         self.db_name = f"balai_sync_{secrets.token_hex(4)}"
@@ -294,6 +294,7 @@ class UpstreamNode:
         self.workers = workers
         self.env = templates.upstream_env(pg, self.db_name, self.data_dir)
         self.env["HUB_SECRET_KEY"] = secrets.token_urlsafe(40)
+        self.env.update(env or {})
         self.public_key = manage(self.env, "node_init").stdout.strip()
         self.server = self.cluster = None
         self.agents: list[Agent] = []

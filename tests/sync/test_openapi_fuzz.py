@@ -599,7 +599,14 @@ PUSH_HEADERS = mutated(
         lambda after, count, cursor: {
             "batch": {"after": after, "to": after + count},
             "cursor": cursor,
-            "heartbeat": {"version": "1", "role": "village", "disk_free": 10**9, "time": NOW},
+            "heartbeat": {
+                "version": "1",
+                "role": "village",
+                "disk_free": 10**9,
+                "time": NOW,
+                # what domains register (hub.sync.registry.register_heartbeat_fact)
+                "facts": {"cert_not_after": "2026-01-09T03:12:40+00:00", "cert_warn": False},
+            },
         },
         st.integers(min_value=0, max_value=1000),
         st.integers(min_value=0, max_value=50),
@@ -615,6 +622,8 @@ PUSH_HEADERS = mutated(
         (("heartbeat", "disk_free"), HOSTILE_INTEGERS),
         (("heartbeat", "last_errors"), st.one_of(st.lists(st.text(max_size=400)), JSON)),
         (("heartbeat", "backlog"), JSON),
+        (("heartbeat", "facts"), JSON),
+        (("heartbeat", "facts", st.sampled_from(["cert_not_after", "cert_warn"])), JSON),
     ],
 )
 

@@ -27,6 +27,7 @@ from wagtail.admin.auth import permission_required
 from hub.core.roles import is_upstream
 
 from ..models import Node, SyncRun
+from ..registry import heartbeat_facts_display
 from .selectors import sync_overview
 
 VIEW_PERMISSION = "sync.view_syncrun"
@@ -92,7 +93,11 @@ def status(request):
     if budget:
         context["month_percent"] = round(overview["month_bytes"] * 100 / budget)
     if overview["role"] == "upstream":
-        context["nodes"] = Node.objects.order_by(F("last_seen_at").desc(nulls_last=True), "code")
+        nodes = list(Node.objects.order_by(F("last_seen_at").desc(nulls_last=True), "code"))
+        for node in nodes:
+            # what domains put on the heartbeat (register_heartbeat_fact), with their labels
+            node.facts = heartbeat_facts_display((node.heartbeat or {}).get("facts"))
+        context["nodes"] = nodes
     return TemplateResponse(request, "sync/admin/status.html", context)
 
 

@@ -19,6 +19,7 @@ from ..changes.apply import blob_arrived, changes_apply
 from ..changes.feed import feed_page, ingest_refs
 from ..core.identity import require_node_code
 from ..models import Node, SeenNonce
+from ..registry import heartbeat_facts_clean
 from ..wire.codec import WireError, decode_page, encode_page
 from .reseed import cursor_check
 
@@ -35,6 +36,10 @@ def _heartbeat_clean(data) -> dict:
     clean = {k: v for k, v in data.items() if k in HEARTBEAT_KEYS}
     if isinstance(clean.get("last_errors"), list):
         clean["last_errors"] = [str(e)[:300] for e in clean["last_errors"][:5]]
+    # the domains' facts: only those registered here, each of its declared kind
+    facts = heartbeat_facts_clean(data.get("facts"))
+    if facts:
+        clean["facts"] = facts
     return _without_nul(clean)
 
 

@@ -28,6 +28,7 @@ from ..changes.feed import backlog_figures, ingest_upload_refs, push_batch
 from ..core.identity import require_node_code
 from ..core.journal import adopt_unowned
 from ..models import BlobNeed, BlobUpload, SyncRun, SyncState
+from ..registry import heartbeat_facts_collect
 from ..wire import keys
 from ..wire.codec import WireError, decode_page, encode_page
 from .budget import blob_allowed
@@ -96,6 +97,8 @@ def heartbeat(state: SyncState, me: str) -> dict:
         "backlog": backlog_figures(me, state.push_seq),
         "last_errors": errors,
         "time": int(time.time()),
+        # what domains registered (register_heartbeat_fact): the certificate's expiry, …
+        "facts": heartbeat_facts_collect(),
     }
 
 
