@@ -38,7 +38,7 @@ def project_checks() -> list:
     return [
         check
         for check in checks.registry.registry.get_checks()
-        if check.__module__ == ours or check.__module__.startswith(tuple(f"{n}." for n in ours))
+        if check.__module__ in ours or check.__module__.startswith(tuple(f"{n}." for n in ours))
     ]
 
 
