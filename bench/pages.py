@@ -21,12 +21,10 @@ What each figure means and the results of a full run are in docs/benchmarks.md.
 
 import argparse
 import gzip
-import json
 import re
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -45,12 +43,12 @@ from .common import (
     hub_bench_main,
     kb,
     machine,
-    mb,
     say,
     short,
     table,
 )
 from .hub import Hub, run_step
+from .memory import bench_memory_under_load, memory_check, memory_report
 from .soak import bench_soak
 
 # A phone on the village Wi-Fi reaches the hub by name over plain HTTP: no service worker there
@@ -360,44 +358,7 @@ def bench_render(data_dir: Path, pages: dict[str, str], iterations: int) -> dict
 
 
 # --------------------------------------------------------------------------------------------
-# 4. Memory after a minute of load
-
-
-def bench_memory_under_load(hub: Hub, paths: list[str], seconds: int, data_dir: Path) -> dict:
-    script = data_dir / "bench-rotate.lua"
-    lua_paths = ", ".join(json.dumps(p) for p in paths)
-    script.write_text(
-        f"local paths = {{{lua_paths}}}\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i + 1\n"
-        "  return wrk.format(nil, paths[(i % #paths) + 1])\n"
-        "end\n"
-    )
-    result: dict = {}
-
-    def load():
-        result["wrk"] = run_wrk(hub.base + "/", seconds, script)
-
-    thread = threading.Thread(target=load)
-    thread.start()
-    samples = []
-    while thread.is_alive():
-        samples.append(hub.memory())
-        thread.join(timeout=2)
-    after = hub.memory()
-    # gunicorn replaces a worker every ~2000 requests: a sample taken just after a replacement
-    # shows a young, small worker. The highest sample is what the hub must have room for.
-    peak = max([*samples, after], key=lambda sample: sample["total"])
-    totals = [sample["total"] for sample in samples]
-    return {
-        "seconds": seconds,
-        "paths": paths,
-        "peak": peak,
-        "after": after,
-        "sample_totals": totals,
-        **result,
-    }
+# 4. Memory after a minute of load: bench/memory.py
 
 
 def build_checks(results: dict) -> list[Check]:
@@ -443,16 +404,7 @@ def build_checks(results: dict) -> list[Check]:
             home["median_ms"] <= TARGET_RENDER_MS,
         )
     )
-    memory = results["memory"]
-    target_pss = PROFILES[results["profile"]]["pss_bytes"]
-    checks.append(
-        Check(
-            f"memory in and after 1 min of load (PSS, profile {results['profile']})",
-            f"{mb(memory['peak']['total'])} highest (after: {mb(memory['after']['total'])})",
-            f"≤ {mb(target_pss)}",
-            memory["peak"]["total"] <= target_pss,
-        )
-    )
+    checks.append(memory_check(results, PROFILES[results["profile"]]["pss_bytes"]))
     soak = results.get("soak")
     if soak:
         # "database is locked" anywhere in the scripts/run log of the whole benchmark.
@@ -528,25 +480,7 @@ def report(results: dict, checks: list[Check]) -> str:
     headers = ["page", "median ms", "p95 ms", "min ms", "CPU median", "per block", "queries"]
     out.append(table([*headers, "runs"], rows, {1, 2, 3, 4, 5, 6, 7}))
 
-    out += ["", "Memory (PSS) of gunicorn and the django-q2 cluster"]
-    samples = [
-        ("after 1 min of load", results["memory"]["after"]),
-        ("highest sample (every 2 s)", results["memory"]["peak"]),
-    ]
-    if results.get("memory_after_soak"):
-        samples.append(("after the soak", results["memory_after_soak"]))
-    roles = ("gunicorn master", "gunicorn worker", "django-q2 cluster")
-    rows = [
-        [
-            label,
-            *(mb(sample["by_role"].get(role, 0)) for role in roles),
-            mb(sample["total"]),
-            f"{len(sample['processes'])} ({'/'.join(sample['kinds'])})",
-        ]
-        for label, sample in samples
-    ]
-    headers = ["when", "master", "2 workers", "cluster", "total", "processes"]
-    out.append(table(headers, rows, right={1, 2, 3, 4}))
+    out += memory_report(results)
 
     soak = results.get("soak")
     if soak:
@@ -665,17 +599,25 @@ def run(args) -> int:
         results["pages"] = pages
         _, _, home_html = http_get(hub.base + "/")
 
-        loadavg("weight", results)
-        say("page weight in headless Chromium")
-        results["weight"] = bench_weight(hub, pages)
+        if not args.only:
+            loadavg("weight", results)
+            say("page weight in headless Chromium")
+            results["weight"] = bench_weight(hub, pages)
         # Memory is read on this first run, where the cluster has just made the renditions of
         # the demo photos: the state of any hub that has received a picture.
         loadavg("memory", results)
-        say(f"memory: {args.load_seconds} s of load on the pages and the stylesheet")
+        say(f"memory: {args.load_seconds} s of load ({args.load}) on the pages and the stylesheet")
         results["memory"] = bench_memory_under_load(
-            hub, [*pages.values(), stylesheet_path(home_html)], args.load_seconds, data_dir
+            hub,
+            [*pages.values(), stylesheet_path(home_html)],
+            args.load_seconds,
+            data_dir,
+            load=args.load,
+            run_wrk=run_wrk,
         )
         results["stops"] = [hub.stop()]
+        if args.only == "memory":
+            return finish_memory_only(results, args, data_dir, log_path)
 
         # whitenoise indexes the static dir when gunicorn starts: write the reference first.
         reference_gz = write_static_reference(data_dir, home_html)
@@ -712,6 +654,30 @@ def run(args) -> int:
     return finish(results, checks, report(results, checks), args, data_dir, log_path)
 
 
+def finish_memory_only(results: dict, args, data_dir: Path, log_path: Path) -> int:
+    loadavg("end", results)
+    checks = [memory_check(results, PROFILES[results["profile"]]["pss_bytes"])]
+    m = results["machine"]
+    text = "\n".join(
+        [
+            "",
+            f"Balai page benchmark, memory only, {results['date']}",
+            f"machine: {m['nproc']} x {m['arch']} {m['cpu_model']}, {m['memory']} RAM",
+            f"code: {results['code']}",
+            f"profile: {results['profile']} {results['profile_env'] or '(the defaults)'}",
+            "load average (1 min) at each phase: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in results["loadavg"].items()),
+            *memory_report(results),
+            "",
+            table(
+                ["check", "figure", "target", "result"],
+                [[c.name, c.figure, c.target, "PASS" if c.ok else "FAIL"] for c in checks],
+            ),
+        ]
+    )
+    return finish(results, checks, text + "\n", args, data_dir, log_path)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench pages", description=__doc__.split("\n")[0])
     parser.add_argument("--soak-seconds", type=int, default=300, help="soak length (default 300)")
@@ -720,6 +686,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wrk-rounds", type=int, default=3, help="rounds of wrk runs (3)")
     parser.add_argument("--load-seconds", type=int, default=60, help="load before memory (60)")
     parser.add_argument("--render-iterations", type=int, default=200)
+    parser.add_argument(
+        "--only", choices=["memory"], help="run one part alone (memory: first start, the load)"
+    )
+    parser.add_argument(
+        "--load",
+        choices=["wrk", "python"],
+        default="wrk",
+        help="what loads the pages for the memory part: wrk (default), or 8 Python clients "
+        "where wrk is missing (fewer requests a second, said in the report)",
+    )
     parser.add_argument(
         "--profile",
         choices=sorted(PROFILES),

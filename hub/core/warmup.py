@@ -1,5 +1,5 @@
-"""Warm a preloaded gunicorn master (and the django-q2 cluster's first process) so the
-processes forked from it share what it loaded.
+"""Warm a preloaded gunicorn master (and the django-q2 cluster's process) so the processes
+forked from it share what it loaded.
 
 A worker forked from the master shares the master's memory until it writes to it. Loading the
 URL resolver, the templates villagers see and the translation catalogues once in the master,
@@ -70,8 +70,8 @@ def render_villager_pages() -> None:
 
 
 def warm_up_cluster_and_freeze() -> None:
-    """For the django-q2 cluster's first process, before it forks the sentinel, monitor,
-    pusher and workers: import every app's task module (a worker would otherwise import
+    """For the django-q2 cluster's process, before it forks its workers (hub.core.cluster):
+    import every app's task module (a worker would otherwise import
     them, and what they pull in — Pillow's codecs, the sync client — after the fork, once per
     worker and again after each recycle), then freeze."""
     from django.apps import apps
