@@ -7,6 +7,11 @@ packages; for the demo, all the apps' code), so a code change makes a new one an
 stale one. It holds nothing that is a node's own: no secret key (made with one in the environment
 that is not written anywhere) and no node key (``node_init`` runs on each copy).
 
+The demo is the village template copied (its migrated database and collected static files) with
+the demo loaded on top: the village's migrate and collectstatic serve both. One more, for the
+image move's test (tests/media): a village database migrated from nothing to main's leaf
+migrations of before ``hub.media``, so that test does not migrate from nothing on each run.
+
 Village templates live in ``.cache/hub-templates`` of the checkout (``BALAI_TEMPLATE_DIR`` to move
 them); upstream ones are ``balai_tmpl_<hash>`` databases on the test PostgreSQL server. Both are
 made under a lock, so concurrent sessions share one; the unused ones are dropped after two days.
@@ -16,10 +21,12 @@ import base64
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from functools import cache
 from pathlib import Path
@@ -32,6 +39,8 @@ APPS = ("hub", "marketplace", "egov", "elearning")
 CACHE_DIR = Path(os.environ.get("BALAI_TEMPLATE_DIR", ROOT / ".cache" / "hub-templates"))
 KEEP_UNUSED_SECONDS = 2 * 24 * 3600
 PG_PREFIX = "balai_tmpl_"
+# the child module that migrates a database to main's leaves (and on, in the image move's test)
+OLD_MAIN_STEPS = "tests.media.migration_steps"
 UPSTREAM_CODE = "15"
 
 
@@ -65,8 +74,11 @@ def code_hash(kind: str) -> str:
     patterns = ("**/migrations/*.py", "settings/*.py")
     if kind == "demo":
         patterns += ("**/*.py", "**/data/*")
+    extra = [Path(__file__).with_name("template_settings.py")]
+    if kind == "old-main":  # which leaves are main's is written in the steps
+        extra.append((ROOT / OLD_MAIN_STEPS.replace(".", "/")).with_suffix(".py"))
     digest = hashlib.sha256(static_sources_hash().encode())
-    for path in [*_files(patterns), Path(__file__).with_name("template_settings.py")]:
+    for path in [*_files(patterns), *extra]:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -113,24 +125,97 @@ def village_template(*, demo: bool = False) -> Path:
             building = CACHE_DIR / f".{target.name}.{os.getpid()}"
             shutil.rmtree(building, ignore_errors=True)
             data = building / "data"
-            data.mkdir(parents=True)
-            env = _build_env(data)
-            manage(env, "migrate", "--noinput", "-v0", timeout=600)
             if demo:
+                # the village template's database, field key and static files with their stamp
+                # (collect_static below then finds them collected from the same sources and does
+                # nothing); its lock is taken inside the demo's, never the other way round
+                shutil.copytree(village_template(), data, symlinks=True)
+                env = _build_env(data)
                 manage(env, "load_demo", timeout=600)
-            result = subprocess.run(
-                ["bash", "-c", "source scripts/lib.sh && collect_static"],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if result.returncode != 0:
-                pytest.fail(f"collectstatic for the {kind} template failed:\n{result.stderr}")
+                _collect_static(env, kind)
+            else:
+                data.mkdir(parents=True)
+                env = _build_env(data)
+                # collectstatic needs no database: it runs beside the migrate
+                collecting = _collect_static_start(env)
+                try:
+                    manage(env, "migrate", "--noinput", "-v0", timeout=600)
+                except BaseException:
+                    collecting.kill()
+                    collecting.wait()
+                    raise
+                _collect_static_wait(collecting, kind)
             building.rename(target)
         (target / "used").touch()
     return target / "data"
+
+
+def _collect_static_start(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["bash", "-c", "source scripts/lib.sh && collect_static"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _collect_static_wait(process: subprocess.Popen, kind: str) -> None:
+    try:
+        _out, err = process.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"collectstatic for the {kind} template took over 600 s")
+    if process.returncode != 0:
+        pytest.fail(f"collectstatic for the {kind} template failed:\n{err}")
+
+
+def _collect_static(env: dict, kind: str) -> None:
+    _collect_static_wait(_collect_static_start(env), kind)
+
+
+def old_main_template() -> Path:
+    """A data directory whose village database is migrated, from nothing, to main's leaf
+    migrations of before ``hub.media`` (``tests.media.migration_steps to-main``: the same
+    child, settings and steps as the image move's test), made once; the test copies it."""
+    kind = "old-main"
+    target = CACHE_DIR / f"{kind}-{code_hash(kind)}"
+    with _locked(kind):
+        if not (target / "data" / "db.sqlite3").is_file():
+            _prune_dirs(kind)
+            building = CACHE_DIR / f".{target.name}.{os.getpid()}"
+            shutil.rmtree(building, ignore_errors=True)
+            (building / "data").mkdir(parents=True)
+            old_main_steps("to-main", building / "data")
+            building.rename(target)
+        (target / "used").touch()
+    return target / "data"
+
+
+def old_main_steps(step: str, data_dir: Path) -> dict:
+    """One step of ``tests.media.migration_steps`` in a child process on the village database
+    in ``data_dir`` (a migration's ``RunPython`` writes through the default database, so the
+    throw-away file has to be the child's); what it prints, as JSON."""
+    env = {
+        **clean_env(),
+        "DJANGO_SETTINGS_MODULE": "hub.settings.main",
+        "HUB_ROLE": "village",
+        "HUB_DATA_DIR": str(data_dir),
+        "HUB_SECRET_KEY": "migration-test-secret-key-that-is-long-enough-0123456789",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", OLD_MAIN_STEPS, step],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"{OLD_MAIN_STEPS} {step} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def village_data_dir(dest: Path, *, demo: bool = False) -> Path:
@@ -244,12 +329,13 @@ def _prune_databases(conn) -> None:
 
 def build_all(pg: dict | None) -> None:
     """Make every template the suite will use, side by side (scripts/test runs this before
-    pytest): each is a migrate of its own (and the demo's ``load_demo``), so on a fresh clone
-    three processes share the two cores instead of the first tests waiting on each in turn.
-    ``pg`` None: the village ones only (``--fast``: the test databases copy the village one)."""
+    pytest): the village's migrate (with its collectstatic beside it), then the demo on a copy
+    of it, the old-main database of the image move's test and the upstream's migrate, so on a
+    fresh clone they share the two cores instead of the first tests waiting on each in turn.
+    ``pg`` None: the village and old-main ones only (``--fast``: in-process tests only)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    jobs = [village_template]
+    jobs = [village_template, old_main_template]
     if pg is not None:  # the demo and the upstream serve only the multi-process tests
         jobs += [lambda: village_template(demo=True), lambda: upstream_template(pg)]
     with ThreadPoolExecutor(len(jobs)) as pool:

@@ -4,7 +4,8 @@ A migration's ``RunPython`` (Wagtail's and ours) writes through the default data
 throw-away SQLite file has to be the child's ``default``: the parent starts this module with
 ``HUB_DATA_DIR`` pointing at a temporary directory and reads the JSON it prints.
 
-    python -m tests.media.migration_steps from-main
+    python -m tests.media.migration_steps to-main     (the template: tests/harness/templates.py)
+    python -m tests.media.migration_steps from-main   (on a copy of it)
 """
 
 import json
@@ -178,11 +179,22 @@ def _found(old: dict) -> dict:
     }
 
 
+def to_main() -> dict:
+    """An empty database migrated to main's leaves: what a hub installed from main holds."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    before = _main_targets(MigrationLoader(connection).graph)
+    _migrate(before)
+    return {"applied": sorted(f"{app}.{name}" for app, name in before)}
+
+
 def from_main() -> dict:
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
 
-    # given a database migrated to main's leaves, with images and what refers to them
+    # given a database migrated to main's leaves (a copy of the to-main template; on an empty
+    # one this migrates it there first), with images and what refers to them
     before = _main_targets(MigrationLoader(connection).graph)
     executor = _migrate(before)
     old = _old_rows(executor.loader.project_state(before).apps)
@@ -200,5 +212,5 @@ def from_main() -> dict:
 
 if __name__ == "__main__":
     django.setup()
-    steps = {"from-main": from_main}
+    steps = {"to-main": to_main, "from-main": from_main}
     print(json.dumps(steps[sys.argv[1]](), default=str))

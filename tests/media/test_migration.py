@@ -3,14 +3,11 @@ rendition and reference, and a fresh database migrates.
 
 The move's test migrates a throw-away village database (SQLite, the village's own settings) in
 a child process (tests/media/migration_steps.py): migrations write through the default database,
-which in this process is the test database.
+which in this process is the test database. That database starts as a copy of one migrated from
+nothing to main's leaves, made once per state of the migrations (tests/harness/templates.py).
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+import shutil
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -19,37 +16,17 @@ from django.core.management import call_command
 from hub.media.services import image_from_bytes
 from marketplace.models import Bumdes, Product
 from tests.conftest import png_bytes
-
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 600
-
-
-def run_steps(step: str, data_dir: Path) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hub.settings.main",
-        "HUB_ROLE": "village",
-        "HUB_DATA_DIR": str(data_dir),
-        "HUB_SECRET_KEY": "migration-test-secret-key-that-is-long-enough-0123456789",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.media.migration_steps", step],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+from tests.harness.templates import old_main_steps, old_main_template
 
 
 def test_a_database_migrated_on_main_keeps_every_image_rendition_and_reference(tmp_path):
-    # given a database at main's leaf migrations with three images, their renditions, a product
-    # photo, a BUMDes logo, an announcement image, a village logo, a permission, a reference
-    # index row, a search index entry and a tag (made through main's historical models)
+    # given a database migrated from nothing to main's leaf migrations (a copy of the template)
+    # with three images, their renditions, a product photo, a BUMDes logo, an announcement
+    # image, a village logo, a permission, a reference index row, a search index entry and a
+    # tag (made through main's historical models)
+    data_dir = shutil.copytree(old_main_template(), tmp_path / "data")
     # when it migrates to today's leaves (and back)
-    result = run_steps("from-main", tmp_path)
+    result = old_main_steps("from-main", data_dir)
     old, found = result["old"], result["found"]
 
     # then every image and rendition is found through the image model of today
