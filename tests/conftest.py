@@ -78,6 +78,8 @@ E2E_LONGEST_FIRST = [
     # a village behind the role's nginx, pebble and BIND, Chromium over HTTPS; 32–36 s under load 8
     "test_https_browser",
     "test_backup_restore",
+    # one real qcluster: tasks, schedules, a worker replaced, a timeout, a SIGTERM; ~35 s
+    "test_cluster",
 ]
 
 
