@@ -198,16 +198,24 @@ class WagtailSiteMiddleware:
     changes only through the admin, and a root page only by publishing: both move the
     generation (``hub.site.signal_handlers``). Each request gets its own copies of the
     remembered objects, so nothing a request sets on them reaches another request or thread.
-    After ``CommonMiddleware``, which has refused hosts not in ``ALLOWED_HOSTS``.
+    Only for requests Wagtail serves (its ``serve`` view, outside the admin): other views never
+    asked for the site and do not start now. After ``CommonMiddleware``, which has refused
+    hosts not in ``ALLOWED_HOSTS``.
     """
 
     def __init__(self, get_response):
+        from wagtail.views import serve
+
         self.get_response = get_response
+        self.wagtail_serve = serve
 
     def __call__(self, request):
-        if not request.path.startswith(PRIVATE_PREFIXES):
-            request._wagtail_site = site_for_request(request)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if view_func is self.wagtail_serve and not request.path.startswith(PRIVATE_PREFIXES):
+            request._wagtail_site = site_for_request(request)
+        return None
 
 
 def site_for_request(request):
