@@ -28,13 +28,21 @@ def _percentile(values: list[float], p: float) -> float:
 # bench pages
 
 
-def render_pages(paths: list[str], iterations: int, warmup: int) -> dict:
+def render_pages(
+    paths: list[str], iterations: int, warmup: int, cold_paths: tuple[str, ...] = ()
+) -> dict:
     """Time full requests through the WSGI stack with the page cache emptied before each one.
 
     This is exactly what a visitor pays on a cache miss: every middleware (gzip included, as a
     phone accepts it), Wagtail's routing, the queries and the templates.
     CPU time is reported beside wall time: on a machine shared with other work it shows what
     the render itself costs.
+
+    What only publishing changes is remembered per page-cache generation
+    (``hub.core.pagecache.per_generation``), so a miss in the same generation (an entry timed
+    out, another language) does not pay for it. Each of ``cold_paths`` is also timed right
+    after an invalidation, as after a publish: the generation moves and every remembered value
+    is made again (``cold`` in the result; the invalidation itself is not timed).
     """
     from django.conf import settings
     from django.core.cache import caches
@@ -43,6 +51,7 @@ def render_pages(paths: list[str], iterations: int, warmup: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     import hub.wsgi  # noqa: F401 - the application gunicorn serves, with its settings
+    from hub.core import pagecache
 
     page_cache = caches["pages"] if "pages" in settings.CACHES else None
     client = Client(HTTP_HOST="127.0.0.1")
@@ -83,6 +92,24 @@ def render_pages(paths: list[str], iterations: int, warmup: int) -> dict:
             "min_ms": min(times),
             "cpu_median_ms": statistics.median(cpu for _, cpu in flat),
             "block_medians_ms": [statistics.median(w for w, _ in b) for b in samples[path]],
+            "queries": len(queries),
+        }
+    out["cold"] = {}
+    for path in cold_paths:
+        flat = []
+        for _ in range(max(iterations // 4, 10)):
+            pagecache.invalidate()
+            flat.append(one(path))
+        pagecache.invalidate()
+        with CaptureQueriesContext(connection) as queries:
+            one(path)
+        times = [wall for wall, _ in flat]
+        out["cold"][path] = {
+            "iterations": len(flat),
+            "median_ms": statistics.median(times),
+            "p95_ms": _percentile(times, 95),
+            "min_ms": min(times),
+            "cpu_median_ms": statistics.median(cpu for _, cpu in flat),
             "queries": len(queries),
         }
     return out

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 
 def _generation_file() -> Path:
@@ -82,7 +83,7 @@ def cache(*, query: bool = False):
     return caches["pages-query" if query else "pages"]
 
 
-_memo: dict[str, tuple[int, object]] = {}
+_memo: dict[str, tuple[int, object, object]] = {}
 
 
 def per_generation(name: str, factory):
@@ -96,7 +97,24 @@ def per_generation(name: str, factory):
     if hit is not None and hit[0] == current:
         return hit[1]
     value = factory()
-    _memo[name] = (current, value)
+    _memo[name] = (current, value, None)
+    return value
+
+
+def per_generation_until(name: str, factory):
+    """:func:`per_generation` for what the clock changes too (a notice whose publication time
+    comes, an event that ends): ``factory()`` returns ``(value, until)``, and the value is used
+    until the generation moves or the clock reaches ``until`` (an aware datetime; None: never).
+
+    The value is shared by every request (and thread) of this process: it must be read, never
+    changed, by whoever gets it.
+    """
+    current = generation()
+    hit = _memo.get(name)
+    if hit is not None and hit[0] == current and (hit[2] is None or timezone.now() < hit[2]):
+        return hit[1]
+    value, until = factory()
+    _memo[name] = (current, value, until)
     return value
 
 

@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hub.core.middleware.VillageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # after the host check: the Wagtail site of a villager page from memory (one per generation)
+    "hub.core.middleware.WagtailSiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -19,10 +19,11 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.contrib.table_block.blocks import TableBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from hub.core import pagecache
 from hub.core.regions import format_village_code
 from hub.sync.records import SyncedRecord
 
@@ -134,6 +135,9 @@ class Category(models.TextChoices):
     SOSIAL = "sosial", _("Sosial dan budaya")
 
 
+CATEGORY_LABELS = dict(Category.choices)
+
+
 class VisibleQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def visible(self, now=None):
         """Published (publish time reached) and not expired."""
@@ -203,6 +207,12 @@ class VillageNotice(index.Indexed, SyncedRecord):
         return self.publish_at <= now and (self.expires_at is None or self.expires_at > now)
 
     @property
+    def category_label(self) -> str:
+        """The category's name in the active language. One translation, where
+        ``get_category_display`` translates every choice to find it (eight, on each card)."""
+        return CATEGORY_LABELS.get(self.category, self.category)
+
+    @property
     def link_slug(self) -> str:
         """The title as ASCII words joined by hyphens (``rapat-desa-2026``), cut at a word."""
         slug = slugify(anyascii(self.title or ""))[:NOTICE_SLUG_MAX]
@@ -214,7 +224,8 @@ class VillageNotice(index.Indexed, SyncedRecord):
     def url_part(self) -> str:
         """The notice's part of its link under the index page: ``<slug>-<short id>``."""
         short = self.pk.hex[:SHORT_ID_LENGTH]
-        return f"{self.link_slug}-{short}" if self.link_slug else short
+        slug = self.link_slug
+        return f"{slug}-{short}" if slug else short
 
 
 def notice_by_link(queryset, short: str, slug: str | None):
@@ -294,7 +305,30 @@ class AgendaItem(VillageNotice):
             raise ValidationError({"ends_at": _("Waktu selesai tidak boleh sebelum mulai.")})
 
 
-class HomePage(Page):
+VIEW_RESTRICTIONS_MEMO = "view_restrictions_exist"
+
+
+class VillagePageMixin:
+    """For the site's page classes: whether a page is private is asked of the database only
+    when some page is.
+
+    Wagtail checks every page it serves for view restrictions (a private page, a password):
+    two queries on every request, on a hub whose pages are almost always all public. Whether
+    any restriction exists at all is remembered per page-cache generation, which every change
+    of a restriction moves (``hub.site.signal_handlers``); while none exists a page has none.
+    """
+
+    def get_view_restrictions(self):
+        if not pagecache.per_generation(VIEW_RESTRICTIONS_MEMO, _view_restrictions_exist):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+def _view_restrictions_exist() -> bool:
+    return PageViewRestriction.objects.exists()
+
+
+class HomePage(VillagePageMixin, Page):
     """The village home page (beranda): name, intro, latest announcements, upcoming agenda and
     entries to Pasar, Layanan and Belajar. Edited by village officials. Not synced."""
 
@@ -308,25 +342,31 @@ class HomePage(Page):
         verbose_name = _("beranda")
 
     def get_context(self, request, *args, **kwargs):
-        from hub.core.pagecache import per_generation
-
         from .entries import home_entries
-        from .selectors import agenda_upcoming, announcements_latest
+        from .selectors import home_agenda, home_announcements
 
         context = super().get_context(request, *args, **kwargs)
-        context["announcements"] = announcements_latest(limit=5)
-        context["agenda"] = agenda_upcoming(limit=3)
+        context["announcements"] = home_announcements(limit=5)
+        context["agenda"] = home_agenda(limit=3)
         context["entries"] = home_entries()
-        context["announcement_index"] = per_generation(
-            "announcement_index", lambda: AnnouncementIndexPage.objects.live().first()
-        )
-        context["agenda_index"] = per_generation(
-            "agenda_index", lambda: AgendaIndexPage.objects.live().first()
-        )
+        context.update(pagecache.per_generation("home_notice_indexes", _notice_indexes))
         return context
 
 
-class AnnouncementIndexPage(RoutablePageMixin, Page):
+def _notice_indexes() -> dict:
+    """The announcement and agenda pages and the start of their notices' links (what every
+    card of the home page links under)."""
+    announcements = AnnouncementIndexPage.objects.live().first()
+    agenda = AgendaIndexPage.objects.live().first()
+    return {
+        "announcement_index": announcements,
+        "announcement_base": announcements.url if announcements else "",
+        "agenda_index": agenda,
+        "agenda_base": agenda.url if agenda else "",
+    }
+
+
+class AnnouncementIndexPage(VillagePageMixin, RoutablePageMixin, Page):
     """The list of announcements with pagination, category filter and Atom/RSS feeds; also
     serves each announcement at ``<slug>-<short id>/`` (old ``<uuid>/`` links redirect).
     Edited by village officials. Not synced."""
@@ -396,7 +436,7 @@ class AnnouncementIndexPage(RoutablePageMixin, Page):
         return AnnouncementRssFeed(self)(request)
 
 
-class AgendaIndexPage(RoutablePageMixin, Page):
+class AgendaIndexPage(VillagePageMixin, RoutablePageMixin, Page):
     """The agenda: upcoming events, past events, and each event at ``<slug>-<short id>/``.
     Edited by village officials. Not synced."""
 
@@ -453,7 +493,7 @@ class OfficialBlock(blocks.StructBlock):
         template = "site/blocks/official.html"
 
 
-class ProfilePage(Page):
+class ProfilePage(VillagePageMixin, Page):
     """The village profile (profil desa): history, maps, figures, the list of officials.
     Edited by village officials. Not synced."""
 

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
+from hub.core import pagecache
 from hub.media.selectors import with_renditions
 
 from .models import AgendaItem, Announcement
@@ -43,6 +44,40 @@ def agenda_past(now=None) -> QuerySet[AgendaItem]:
         "thumb",
         through="image",
     ).order_by("-starts_at")
+
+
+def next_time_change(queryset: QuerySet, fields: tuple[str, ...], now):
+    """The earliest value of ``fields`` after ``now`` among the rows of ``queryset`` (None if
+    there is none): until then no list of them filtered by time against the clock (published,
+    expired, started, ended) can change unless a row is saved."""
+    found = queryset.aggregate(**{f: Min(f, filter=Q(**{f"{f}__gt": now})) for f in fields})
+    times = [t for t in found.values() if t is not None]
+    return min(times) if times else None
+
+
+def home_announcements(limit: int = 5) -> list[Announcement]:
+    """:func:`announcements_latest` for the home page, remembered in this process until the
+    page-cache generation moves (a notice saved, an image changed) or the clock reaches the
+    next publication or expiry time of any announcement. Shared: read it, never change it."""
+
+    def latest():
+        now = timezone.now()
+        until = next_time_change(Announcement.objects.all(), ("publish_at", "expires_at"), now)
+        return announcements_latest(limit, now), until
+
+    return pagecache.per_generation_until(f"home_announcements:{limit}", latest)
+
+
+def home_agenda(limit: int = 3) -> list[AgendaItem]:
+    """:func:`agenda_upcoming` for the home page, remembered like :func:`home_announcements`
+    until the next publication, expiry, start or end of any event."""
+
+    def upcoming():
+        now = timezone.now()
+        fields = ("publish_at", "expires_at", "starts_at", "ends_at")
+        return agenda_upcoming(limit, now), next_time_change(AgendaItem.objects.all(), fields, now)
+
+    return pagecache.per_generation_until(f"home_agenda:{limit}", upcoming)
 
 
 MAX_QUERY_LENGTH = 100

@@ -1,7 +1,11 @@
 """The anonymous page cache: fast repeats, never for logged-in users, dropped on publish."""
 
+import time
+from datetime import timedelta
+
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 
 from hub.core import pagecache
 
@@ -192,3 +196,38 @@ def test_cache_busting_query_strings_are_rate_limited(client, home, settings):
     assert "Terlalu banyak permintaan" in answers[-1].content.decode()
     # and plain pages still work for it (cached, no render to protect)
     assert client.get("/").status_code == 200
+
+
+def test_a_value_remembered_until_a_time_is_made_again_once_that_time_passes(db):
+    # given a value that holds until a moment from now
+    made = []
+
+    def factory():
+        made.append(timezone.now())
+        return len(made), timezone.now() + timedelta(seconds=0.3)
+
+    # when it is asked for twice before that moment, then once after it
+    first, again = (
+        pagecache.per_generation_until("t", factory),
+        pagecache.per_generation_until("t", factory),
+    )
+    time.sleep(0.35)
+    later = pagecache.per_generation_until("t", factory)
+    # then it was made once for the first two and once more after the moment passed
+    assert (first, again, later) == (1, 1, 2)
+
+
+def test_a_value_remembered_until_a_time_is_made_again_when_the_generation_moves(db):
+    # given a value with no time limit, remembered
+    made = []
+
+    def factory():
+        made.append(1)
+        return len(made), None
+
+    assert pagecache.per_generation_until("t", factory) == 1
+    assert pagecache.per_generation_until("t", factory) == 1
+    # when something public is published
+    pagecache.invalidate()
+    # then it is made again
+    assert pagecache.per_generation_until("t", factory) == 2
