@@ -15,6 +15,7 @@ runs no checks either; ``migrate``, which scripts/run and the provisioning run f
 """
 
 import os
+import sysconfig
 from pathlib import Path
 
 from django.apps import apps
@@ -28,13 +29,17 @@ from hub.core.warmup import warm_up_cluster_and_freeze
 
 
 def project_checks() -> list:
-    """The registered checks that come from this project's apps (those under ``BASE_DIR``)."""
+    """The registered checks that come from this project's apps: those under ``BASE_DIR`` and
+    not installed packages (a virtualenv inside the checkout, as ``scripts/run`` makes it, is
+    under ``BASE_DIR`` too)."""
     base = Path(settings.BASE_DIR).resolve()
-    ours = tuple(
-        config.name
-        for config in apps.get_app_configs()
-        if base in Path(config.path).resolve().parents
-    )
+    installed = {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
+
+    def ours_path(path: Path) -> bool:
+        parents = path.resolve().parents
+        return base in parents and not any(site in parents for site in installed)
+
+    ours = tuple(config.name for config in apps.get_app_configs() if ours_path(Path(config.path)))
     return [
         check
         for check in checks.registry.registry.get_checks()
