@@ -87,7 +87,24 @@ def _atomic_write(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(tmp, 0o644)
+    _newer_by_a_second(Path(tmp), path)
     os.replace(tmp, path)
+
+
+def _newer_by_a_second(new: Path, old: Path) -> None:
+    """Gives ``new`` a modification time at least one whole second after ``old``'s.
+
+    kiwix-serve (``--monitorLibrary``) reloads library.xml when its modification time in whole
+    seconds grows: two writes within one second (a scan right after an archive arrived, or
+    after the folder was prepared) would leave it serving the first one until the next change.
+    """
+    try:
+        before = int(old.stat().st_mtime)
+    except FileNotFoundError:
+        return
+    now = new.stat().st_mtime
+    if int(now) <= before:
+        os.utime(new, (now, before + 1))
 
 
 def _name_refused(name: str) -> str:
@@ -171,6 +188,7 @@ def _library_write(folder: Path, names: list[str]) -> None:
         for name in names:
             kiwix.manage_add(Path(tmp), folder / name)
         os.chmod(tmp, 0o644)
+        _newer_by_a_second(Path(tmp), folder / LIBRARY_XML)
         os.replace(tmp, folder / LIBRARY_XML)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
