@@ -94,8 +94,9 @@ def request_values(request: LetterRequest) -> list[tuple[str, str]]:
 
 
 def letter_forwards_for_key(key_id: str, *, village: str | None = None, number: str | None = None):
-    """The forwarded records sealed to one key, oldest first (what its holder may open)."""
-    found = LetterForward.objects.filter(key_id=key_id).order_by("created_at")
+    """The forwarded records sealed to one key, oldest first (what its holder may open); those
+    erased by their village are left out."""
+    found = LetterForward.objects.filter(key_id=key_id).exclude(sealed="").order_by("created_at")
     if village:
         found = found.filter(village_code=village)
     if number:
@@ -120,9 +121,11 @@ FORWARD_EXPORT_FIELDS = (
 
 def letter_forwards_export(*, recipient: str) -> list[dict]:
     """The records forwarded to ``recipient`` as plain data, oldest first, for a file the
-    recipient carries to the machine that holds its private key."""
+    recipient carries to the machine that holds its private key. Records erased by their
+    village are left out."""
     rows = []
-    for forward in LetterForward.objects.filter(recipient_code=recipient).order_by("created_at"):
+    found = LetterForward.objects.filter(recipient_code=recipient).exclude(sealed="")
+    for forward in found.order_by("created_at"):
         row = {name: getattr(forward, name) for name in FORWARD_EXPORT_FIELDS}
         row["id"], row["letter_date"] = str(forward.id), forward.letter_date.isoformat()
         rows.append(row)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import photos, services
+from .. import photos, retention, services
 from ..forms import DecisionForm
 from ..models import LetterRequest, LetterViewLog, RequestStatus
 from ..selectors import request_values, requests_for_review
@@ -184,3 +184,14 @@ def revoke(request, pk):
         services.letter_revoke(verification=found.verification, user=user)
 
     return _decide(request, pk, do, _("Surat permohonan %(code)s dicabut."))
+
+
+@require_POST
+@reviewer_required
+def erase(request, pk):
+    return _decide(
+        request,
+        pk,
+        lambda found, user: retention.letter_request_erase(request_id=found.pk, user=user),
+        _("Data pribadi permohonan %(code)s dihapus (juga salinannya yang diteruskan)."),
+    )

@@ -141,4 +141,4 @@ def test_the_retention_runs_daily(db):
     # then the retention task runs every day, and runs (nothing to do on an empty hub)
     assert schedule.func == "egov.letters.tasks.letters_retention_task"
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
-    assert letters_retention_task() == {"photos": 0, "anonymised": 0}
+    assert letters_retention_task() == {"photos": 0, "anonymised": 0, "forwards": 0}
