@@ -71,11 +71,15 @@ def letter_verification_for_token(token: str) -> LetterVerification | None:
     return LetterVerification.objects.filter(token=token).first()
 
 
+REVIEW_LIST_FIELDS = ("id", "code", "status", "submitted_at", "name", "nik", "kk", "letter_type")
+
+
 def requests_for_review(*, status: str = "") -> QuerySet:
     """The officials' list, newest first; filtered by status when one is given. Only the
-    encrypted fields the list shows are read (each one read is one decryption a row)."""
-    queryset = LetterRequest.objects.select_related("letter_type").defer(
-        "phone", "address", "purpose", "data"
+    columns the list shows are read: each encrypted one is a decryption a row, and the letter
+    type's body and JSON field lists (decoded a row) are not needed for its name."""
+    queryset = LetterRequest.objects.select_related("letter_type").only(
+        *REVIEW_LIST_FIELDS, "letter_type__name"
     )
     if status in RequestStatus.values:
         queryset = queryset.filter(status=status)

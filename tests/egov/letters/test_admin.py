@@ -142,3 +142,24 @@ def test_the_retention_runs_daily(db):
     assert schedule.func == "egov.letters.tasks.letters_retention_task"
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
     assert letters_retention_task() == {"photos": 0, "anonymised": 0, "forwards": 0}
+
+
+def test_the_queue_rows_read_as_the_template_tags_wrote_them(official_client, submitted):
+    # given a request submitted at a time whose local date differs from UTC's
+    from datetime import UTC, datetime
+
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone
+
+    when = datetime(2026, 3, 4, 18, 5, tzinfo=UTC)  # 5 March 01:05 in Jakarta
+    LetterRequest.objects.filter(pk=submitted.pk).update(submitted_at=when)
+    # when the official opens the queue
+    html = official_client.get(reverse("letter_requests:index")).content.decode()
+    # then the row links to the request's detail and shows the date as |date:"j M Y H:i" does,
+    # in the hub's time zone, with the type's name and the status label
+    detail = reverse("letter_requests:detail", args=[submitted.pk])
+    assert f'<a href="{detail}">{submitted.code}</a>' in html
+    local = timezone.localtime(when)
+    assert f"<td>{date_filter(local, 'j M Y H:i')}</td>" in html and "5 Mar 2026 01:05" in html
+    assert f"<td>{submitted.letter_type.name}</td>" in html
+    assert str(RequestStatus.SUBMITTED.label) in html
