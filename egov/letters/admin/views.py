@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import photos, retention, services
 from ..forms import DecisionForm
 from ..models import LetterRequest, LetterViewLog, RequestStatus
-from ..selectors import request_values, requests_for_review
+from ..selectors import request_ids_for_review, request_values, requests_for_review_by_ids
 
 REVIEW = "egov_letters.review_letterrequest"
 PAGE_SIZE = 50
@@ -74,7 +74,7 @@ class QueueRow:
     status: str
 
 
-def _queue_rows(page) -> list[QueueRow]:
+def _queue_rows(items) -> list[QueueRow]:
     """The page's rows with what Django's template tags would compute for each, computed once a
     page instead: the status labels and month names translated once, the detail URL reversed
     once, the date formatted as ``{{ value|date:"j M Y H:i" }}`` writes it. Fifty rows of
@@ -83,7 +83,7 @@ def _queue_rows(page) -> list[QueueRow]:
     months = {number: str(name).title() for number, name in MONTHS_3.items()}
     detail = reverse("letter_requests:detail", args=[_URL_SENTINEL])
     rows = []
-    for item in page:
+    for item in items:
         when = timezone.localtime(item.submitted_at)
         rows.append(
             QueueRow(
@@ -105,13 +105,14 @@ def _queue_rows(page) -> list[QueueRow]:
 @reviewer_required
 def index(request):
     status = request.GET.get("status", "")
-    page = Paginator(requests_for_review(status=status), PAGE_SIZE).get_page(request.GET.get("p"))
+    ids = request_ids_for_review(status=status)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("p"))
     return render(
         request,
         "egov_letters/admin/index.html",
         {
             "page": page,
-            "rows": _queue_rows(page),
+            "rows": _queue_rows(requests_for_review_by_ids(page)),
             "status": status,
             "statuses": RequestStatus.choices,
         },
