@@ -443,12 +443,14 @@ class LetterAttachment(models.Model):
 
 
 class LetterViewLog(models.Model):
-    """Who opened a request's personal data (its detail, a photo, the letter), and when."""
+    """Who opened a request's personal data (its detail, a photo, the letter), or erased it at
+    the villager's request, and when."""
 
     class Action(models.TextChoices):
         DETAIL = "detail", _("membuka rincian")
         PHOTO = "foto", _("membuka lampiran")
         PDF = "pdf", _("membuka surat")
+        ERASE = "hapus", _("menghapus data pribadi")
 
     request = models.ForeignKey(LetterRequest, on_delete=models.CASCADE, related_name="views")
     user = models.ForeignKey(
@@ -537,7 +539,8 @@ class LetterForward(SyncedRecord):
     recipient's public key (:mod:`egov.letters.sealing`). Made by the village on approval,
     village-owned, synced up; the upstream stores it but cannot read it, the recipient opens it
     with its private key (``letters_forward_read``). In the clear only what is not personal:
-    which letter (type, number, date, village, verification token) and for whom."""
+    which letter (type, number, date, village, verification token) and for whom. Erased with
+    the request (``sealed`` emptied, the facts kept)."""
 
     recipient_code = models.CharField(_("penerima"), max_length=40, db_index=True)
     key_id = models.CharField(_("sidik kunci"), max_length=16)
@@ -546,7 +549,9 @@ class LetterForward(SyncedRecord):
     number = models.CharField(_("nomor surat"), max_length=80)
     letter_date = models.DateField(_("tanggal surat"))
     village_code = models.CharField(_("kode desa"), max_length=10)
-    sealed = models.TextField()
+    # empty once the request's personal data is erased (egov.letters.retention): the change
+    # syncs up like any other and replaces the upstream's copy of the ciphertext
+    sealed = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     origin_guard_message = _("Data ini dibuat desa %(origin)s dan hanya dapat diubah di sana.")

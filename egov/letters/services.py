@@ -1,6 +1,7 @@
 """Writes of letter requests: a villager submits and corrects, an official asks for a correction,
 rejects or approves (numbering, the PDF rendered once, its SHA-256, the verification record),
-revokes an issued letter; the retention sweep erases what is no longer needed.
+revokes an issued letter. Erasing personal data (the retention sweep, a villager's request) is in
+:mod:`egov.letters.retention`.
 
 Views, the admin, the django-q2 task and tests all call these, so every path checks the same
 rules. Bad input raises :class:`LetterError` (a ``ValidationError`` with Indonesian messages,
@@ -30,7 +31,6 @@ from hub.site.models import VillageSettings
 
 from . import conf, photos, sealing
 from .models import (
-    DONE_STATUSES,
     OPEN_STATUSES,
     PLACEHOLDER_RE,
     TRACKING_ALPHABET,
@@ -691,6 +691,15 @@ def letter_forward_open(*, forward: LetterForward, private_key) -> dict:
             % {"number": forward.number, "key": forward.key_id},
             code="key",
         )
+    if not forward.sealed:
+        raise LetterError(
+            _(
+                "Data %(number)s dari desa %(village)s sudah dihapus desa (masa simpan habis "
+                "atau atas permintaan pemohon); tidak ada yang dapat dibuka."
+            )
+            % {"number": forward.number, "village": forward.village_code},
+            code="erased",
+        )
     try:
         payload = json.loads(
             sealing.unseal(
@@ -761,37 +770,3 @@ def letter_revoke(*, verification: LetterVerification, user=None) -> LetterVerif
     verification.revoked_at = timezone.now()
     verification.save()
     return verification
-
-
-def letters_retention_apply(*, now=None) -> dict:
-    """Delete the photos of requests completed ``attachment_days`` ago and erase the personal
-    data of those completed ``retention_days`` ago (the PDF, which holds it, goes too; the
-    verification record stays). Returns what was done, for the task's log (counts only)."""
-    now = now or timezone.now()
-    done = {"photos": 0, "anonymised": 0}
-    photo_cutoff = now - timedelta(days=conf.attachment_days())
-    for request in LetterRequest.objects.filter(
-        status__in=DONE_STATUSES, completed_at__lte=photo_cutoff, attachments_deleted_at=None
-    ).only("pk"):
-        with transaction.atomic():
-            paths = list(request.photos.values_list("path", flat=True))
-            request.photos.all().delete()
-            LetterRequest.objects.filter(pk=request.pk).update(attachments_deleted_at=now)
-            transaction.on_commit(lambda paths=paths: [photos.private_delete(p) for p in paths])
-        done["photos"] += 1
-    erase_cutoff = now - timedelta(days=conf.retention_days())
-    for request in LetterRequest.objects.filter(
-        status__in=DONE_STATUSES, completed_at__lte=erase_cutoff, anonymised_at=None
-    ):
-        with transaction.atomic():
-            pdf_path = request.pdf_path
-            request.name = request.nik = request.kk = request.phone = ""
-            request.address = request.purpose = request.data = ""
-            request.correction_note = request.reject_reason = ""
-            request.pdf_path = ""
-            request.client_key = ""
-            request.anonymised_at = now
-            request.save()
-            transaction.on_commit(lambda p=pdf_path: photos.private_delete(p))
-        done["anonymised"] += 1
-    return done

@@ -4,7 +4,7 @@ import logging
 
 from hub.core.schedules import schedule_ensure
 
-from . import services
+from . import retention
 
 logger = logging.getLogger(__name__)
 
@@ -13,9 +13,11 @@ RETENTION_SCHEDULE = "balai-letters-retention"
 
 def letters_retention_task():
     """Daily: delete old photos, erase old requests' personal data (counts in the log only)."""
-    done = services.letters_retention_apply()
+    done = retention.letters_retention_apply()
     logger.info(
-        "letters retention: %(photos)d with photos deleted, %(anonymised)d anonymised", done
+        "letters retention: %(photos)d with photos deleted, %(anonymised)d anonymised, "
+        "%(forwards)d forwarded copies erased",
+        done,
     )
     return done
 

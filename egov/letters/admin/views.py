@@ -6,20 +6,24 @@ of another group gets a 403, whatever they can do elsewhere in the admin.
 """
 
 import functools
+import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import photos, services
+from .. import photos, retention, services
 from ..forms import DecisionForm
 from ..models import LetterRequest, LetterViewLog, RequestStatus
-from ..selectors import request_values, requests_for_review
+from ..selectors import request_ids_for_review, request_values, requests_for_review_by_ids
 
 REVIEW = "egov_letters.review_letterrequest"
 PAGE_SIZE = 50
@@ -52,21 +56,66 @@ def _log(letter_request, user, action) -> None:
     LetterViewLog.objects.create(request=letter_request, user=user, action=action)
 
 
+# a request id no request has: reversed once a page, replaced by each row's id
+_URL_SENTINEL = uuid.UUID(int=0)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue, every cell ready to print (the template only escapes)."""
+
+    url: str
+    code: str
+    letter_type: str
+    name: str
+    nik_masked: str
+    kk_masked: str
+    submitted: str
+    status: str
+
+
+def _queue_rows(items) -> list[QueueRow]:
+    """The page's rows with what Django's template tags would compute for each, computed once a
+    page instead: the status labels and month names translated once, the detail URL reversed
+    once, the date formatted as ``{{ value|date:"j M Y H:i" }}`` writes it. Fifty rows of
+    ``{% url %}`` and ``|date`` took as long as the rest of the table."""
+    labels = dict(RequestStatus.choices)
+    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    detail = reverse("letter_requests:detail", args=[_URL_SENTINEL])
+    rows = []
+    for item in items:
+        when = timezone.localtime(item.submitted_at)
+        rows.append(
+            QueueRow(
+                url=detail.replace(str(_URL_SENTINEL), str(item.pk)),
+                code=item.code,
+                letter_type=item.letter_type.name,
+                name=item.name,
+                nik_masked=item.nik_masked,
+                kk_masked=item.kk_masked,
+                submitted=f"{when.day} {months[when.month]} {when.year} {when:%H:%M}",
+                status=labels.get(item.status, item.status),
+            )
+        )
+    return rows
+
+
 @never_cache
 @require_safe
 @reviewer_required
 def index(request):
     status = request.GET.get("status", "")
-    page = Paginator(requests_for_review(status=status), PAGE_SIZE).get_page(request.GET.get("p"))
-    # each status's label translated once for the page, not once a row (get_status_display
-    # makes the choices hashable again on every call, translating every label each time)
-    labels = dict(RequestStatus.choices)
-    for item in page:
-        item.status_label = labels.get(item.status, item.status)
+    ids = request_ids_for_review(status=status)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("p"))
     return render(
         request,
         "egov_letters/admin/index.html",
-        {"page": page, "status": status, "statuses": RequestStatus.choices},
+        {
+            "page": page,
+            "rows": _queue_rows(requests_for_review_by_ids(page)),
+            "status": status,
+            "statuses": RequestStatus.choices,
+        },
     )
 
 
@@ -184,3 +233,14 @@ def revoke(request, pk):
         services.letter_revoke(verification=found.verification, user=user)
 
     return _decide(request, pk, do, _("Surat permohonan %(code)s dicabut."))
+
+
+@require_POST
+@reviewer_required
+def erase(request, pk):
+    return _decide(
+        request,
+        pk,
+        lambda found, user: retention.letter_request_erase(request_id=found.pk, user=user),
+        _("Data pribadi permohonan %(code)s dihapus (juga salinannya yang diteruskan)."),
+    )

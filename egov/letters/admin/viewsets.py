@@ -34,6 +34,7 @@ class LetterRequestViewSet(ViewSet):
             path("<uuid:pk>/perbaikan/", views.ask_correction, name="ask_correction"),
             path("<uuid:pk>/tolak/", views.reject, name="reject"),
             path("<uuid:pk>/cabut/", views.revoke, name="revoke"),
+            path("<uuid:pk>/hapus-data/", views.erase, name="erase"),
         ]
 
     def get_menu_item(self, order=None):

@@ -141,4 +141,62 @@ def test_the_retention_runs_daily(db):
     # then the retention task runs every day, and runs (nothing to do on an empty hub)
     assert schedule.func == "egov.letters.tasks.letters_retention_task"
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
-    assert letters_retention_task() == {"photos": 0, "anonymised": 0}
+    assert letters_retention_task() == {"photos": 0, "anonymised": 0, "forwards": 0}
+
+
+def test_the_queue_rows_read_as_the_template_tags_wrote_them(official_client, submitted):
+    # given a request submitted at a time whose local date differs from UTC's
+    from datetime import UTC, datetime
+
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone
+
+    when = datetime(2026, 3, 4, 18, 5, tzinfo=UTC)  # 5 March 01:05 in Jakarta
+    LetterRequest.objects.filter(pk=submitted.pk).update(submitted_at=when)
+    # when the official opens the queue
+    html = official_client.get(reverse("letter_requests:index")).content.decode()
+    # then the row links to the request's detail and shows the date as |date:"j M Y H:i" does,
+    # in the hub's time zone, with the type's name and the status label
+    detail = reverse("letter_requests:detail", args=[submitted.pk])
+    assert f'<a href="{detail}">{submitted.code}</a>' in html
+    local = timezone.localtime(when)
+    assert f"<td>{date_filter(local, 'j M Y H:i')}</td>" in html and "5 Mar 2026 01:05" in html
+    assert f"<td>{submitted.letter_type.name}</td>" in html
+    assert str(RequestStatus.SUBMITTED.label) in html
+
+
+def test_the_queue_pages_newest_first_and_filters_by_status(official_client, sktm):
+    from datetime import UTC, datetime, timedelta
+
+    # given 55 requests a minute apart, every fifth one rejected
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    LetterRequest.objects.bulk_create(
+        LetterRequest(
+            code=f"Q{i:04d}",
+            letter_type=sktm,
+            name=f"Warga {i}",
+            nik=NIK,
+            kk=KK,
+            status=RequestStatus.REJECTED if i % 5 == 0 else RequestStatus.SUBMITTED,
+        )
+        for i in range(55)
+    )
+    for i in range(55):
+        LetterRequest.objects.filter(code=f"Q{i:04d}").update(
+            submitted_at=start + timedelta(minutes=i)
+        )
+    url = reverse("letter_requests:index")
+
+    def codes(html):
+        return [code for code in (f"Q{i:04d}" for i in range(55)) if f">{code}</a>" in html]
+
+    # when the official opens the first and the second page
+    first = official_client.get(url).content.decode()
+    second = official_client.get(url, {"p": 2}).content.decode()
+    # then the first shows the 50 newest, newest first, the second the 5 oldest
+    assert codes(first) == [f"Q{i:04d}" for i in range(5, 55)]
+    assert first.index(">Q0054<") < first.index(">Q0005<") and "1 / 2" in first
+    assert codes(second) == [f"Q{i:04d}" for i in range(5)]
+    # and the status filter shows only the rejected ones
+    rejected = official_client.get(url, {"status": RequestStatus.REJECTED}).content.decode()
+    assert codes(rejected) == [f"Q{i:04d}" for i in range(0, 55, 5)]

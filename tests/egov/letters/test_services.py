@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from egov.letters import conf, photos, services
+from egov.letters import conf, photos, retention, services
 from egov.letters.models import (
     LetterAttachment,
     LetterCounter,
@@ -213,26 +213,27 @@ def test_retention_deletes_photos_then_erases_personal_data(
     # when the retention runs 91 days after completion
     later = approved.completed_at + timedelta(days=91)
     with django_capture_on_commit_callbacks(execute=True):
-        done = services.letters_retention_apply(now=later)
+        done = retention.letters_retention_apply(now=later)
     # then the photos are gone and the personal data is still there
-    assert done == {"photos": 1, "anonymised": 0}
+    assert done == {"photos": 1, "anonymised": 0, "forwards": 0}
     assert not any(path.exists() for path in photo_paths)
     assert LetterRequest.objects.get(pk=submitted.pk).nik == NIK
     # when it runs after the retention period
     with django_capture_on_commit_callbacks(execute=True):
-        done = services.letters_retention_apply(now=approved.completed_at + timedelta(days=400))
+        done = retention.letters_retention_apply(now=approved.completed_at + timedelta(days=400))
     # then the personal data and the PDF are erased, the verification stays
     erased = LetterRequest.objects.get(pk=submitted.pk)
-    assert done == {"photos": 0, "anonymised": 1}
+    assert done == {"photos": 0, "anonymised": 1, "forwards": 0}
     assert (erased.name, erased.nik, erased.kk, erased.phone, erased.data) == ("", "", "", "", "")
     assert erased.nik_index == "" and erased.anonymised_at
     assert not pdf_path.exists()
     assert LetterVerification.objects.filter(pk=approved.verification_id).exists()
     assert letter_request_for_applicant(code=erased.code, phone=PHONE) is None
     # and running again changes nothing
-    assert services.letters_retention_apply(now=timezone.now() + timedelta(days=999)) == {
+    assert retention.letters_retention_apply(now=timezone.now() + timedelta(days=999)) == {
         "photos": 0,
         "anonymised": 0,
+        "forwards": 0,
     }
 
 
