@@ -14,9 +14,6 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 
-import segno
-from fpdf import FPDF
-
 logger = logging.getLogger(__name__)
 # fontTools logs every table it subsets at INFO: a line per table per letter in the hub's log
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -66,12 +63,19 @@ class LetterContent:
 
 @cache
 def _qr_png(url: str) -> bytes:
+    import segno  # imported when a letter is drawn: see letter_pdf_render
+
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="png", scale=4, border=1)
     return out.getvalue()
 
 
 def letter_pdf_render(*, head: Letterhead, content: LetterContent) -> bytes:
+    # fpdf2 (with fontTools) and segno are imported here, not with the module: loaded with the
+    # app they put ~16 MB into every web worker and cluster process, most of which never draw a
+    # letter (docs/benchmarks.md, memory)
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creator("Balai")
     pdf.set_title(f"{content.title} {content.number}")
