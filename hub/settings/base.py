@@ -143,6 +143,7 @@ MIDDLEWARE = [
     "hub.core.middleware.AnonymousPageCacheMiddleware",
     "hub.core.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "hub.core.sessions.SessionRefreshMiddleware",
     "hub.core.middleware.VillageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # after the host check: the Wagtail site of a villager page from memory (one per generation)
@@ -316,7 +317,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("HUB_SESSION_IDLE_SECONDS", 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+# the idle clock is reset at most once a minute, not by a write on every click
+# (hub.core.sessions.SessionRefreshMiddleware)
+HUB_SESSION_REFRESH_SECONDS = env_int("HUB_SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
