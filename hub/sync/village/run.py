@@ -338,7 +338,18 @@ def download_blobs(up: Upstream, run: SyncRun) -> int:
             if not blob_allowed(size - blobs.partial_offset(sha), run):
                 waiting += 1
                 continue
-            up.download(sha, size)
+            try:
+                up.download(sha, size)
+            except UpstreamRefused as exc:
+                if exc.status != 404:
+                    raise
+                # the upstream does not hold it (yet): a record of ours taken back after a
+                # restore whose file never went up, or a file still on its way there; the other
+                # files go on, the run is partial and says why
+                logger.warning("sync: blob %s: %s", sha[:12], exc)
+                run.error = str(exc)[:1000]
+                waiting += 1
+                continue
             run.blobs_down += 1
         blob_arrived(sha)
     return waiting
