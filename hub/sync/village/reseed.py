@@ -94,7 +94,9 @@ def reseed_return(up, state: SyncState, me: str) -> int:
         to = page.get("to")
         if (header.get("returning") or {}).get("generation") != up.generation:
             raise NotAnAnswer("re-seed page is not for this village's generation")
-        if page.get("after") != cursor or type(to) is not int or to < cursor:
+        more = bool(page.get("more"))
+        if page.get("after") != cursor or type(to) is not int or to < cursor + more:
+            # (a page that says "more" must move on, or this would ask for it forever)
             raise NotAnAnswer("re-seed page does not continue from the last one")
         with transaction.atomic():
             result = changes_apply(
@@ -115,7 +117,7 @@ def reseed_return(up, state: SyncState, me: str) -> int:
                 "sync: re-seed: %s records changed here since the restore keep this version",
                 result.kept,
             )
-        cursor, more = to, bool(page.get("more"))
+        cursor = to
     return taken
 
 
