@@ -134,6 +134,10 @@ class SyncState(models.Model):
     # set by a restore (``sync_generation_bump``): before its next push the village re-announces
     # every record it owns with revs above anything the upstream has seen
     reseed_pending = models.BooleanField(default=False)
+    # the journal's highest seq when that restore bumped the generation: a record with a journal
+    # row above it was changed after the restore, and keeps this version when the upstream
+    # sends back what the restore took (``reseed_return``)
+    reseed_after_seq = models.BigIntegerField(default=0)
 
     def __str__(self):
         return self.upstream_url or "—"

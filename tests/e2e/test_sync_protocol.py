@@ -43,6 +43,13 @@ def agent(node) -> Agent:
     return node.agent()
 
 
+TITLES_CODE = """
+from hub.site.models import Announcement
+result = dict((str(pk), title) for pk, title in
+              Announcement.objects.filter(pk__in={ids!r}).values_list("pk", "title"))
+"""
+
+
 def holds_everything(village_agent, upstream_agent, origin: str) -> tuple[dict, dict]:
     """Every record and tombstone of the village's, as the village holds it, is the same on the
     upstream. Returns both dumps."""
@@ -85,15 +92,26 @@ def test_a_village_restored_from_an_older_file_loses_none_of_its_later_changes(
     v("edit", ids=[ids[0]], suffix=" (setelah pemulihan)")
     new = v("create", n=1, prefix="baru setelah pemulihan")["ids"]
     result = v("sync")
-    # then the sync succeeded, and the upstream holds every record as the village holds it now:
-    # the edit made after the restore too, and the edit the restore undid is undone there too
+    # then the sync succeeded, and the upstream holds every record as the village holds it now
     assert result["ok"], result
     mine, theirs = holds_everything(v, u, village.code)
     notices = mine["site.announcement"]
-    assert set(ids + new) <= set(notices) and len(notices) == 4
-    # and nothing is doubled: the upstream has the village's records plus the one made after
-    # the backup, which the restore took from the village only
-    assert set(theirs["site.announcement"]) == set(notices) | set(lost_here)
+    # and the village got back what the restore took: the notice made after the backup, and
+    # the edit of ids[1] made after it; ids[0]'s edit made after the restore is kept
+    assert set(ids + new + lost_here) == set(notices)
+    titles = v("exec", code=TITLES_CODE.format(ids=ids + lost_here))["result"]
+    assert titles == {
+        ids[0]: "sebelum cadangan 0 (setelah pemulihan)",
+        ids[1]: "sebelum cadangan 1 (diubah)",
+        ids[2]: "sebelum cadangan 2",
+        lost_here[0]: "setelah cadangan 0",
+    }
+    # and nothing is doubled: the upstream holds exactly the village's five notices
+    assert set(theirs["site.announcement"]) == set(notices) and len(notices) == 5
+    # and a later edit on the village, of a record it took back, reaches the upstream
+    v("edit", ids=lost_here, suffix=" (diubah lagi)")
+    assert v("sync")["runs"][-1]["records_up"] == 1
+    holds_everything(v, u, village.code)
     # and a second sync has nothing to send
     assert v("sync")["runs"][-1]["records_up"] == 0
 

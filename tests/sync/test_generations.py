@@ -10,12 +10,15 @@ from django.db import connection
 from django.utils import timezone
 
 from hub.site.models import Announcement
+from hub.sync.changes.apply import changes_apply
 from hub.sync.core.generation import HEADER, generation_bump, local_generation
 from hub.sync.core.journal import local_only
-from hub.sync.models import JournalEntry, Node, NodeGeneration, SyncRun, SyncState
+from hub.sync.models import JournalEntry, Node, NodeGeneration, SyncRun, SyncState, Tombstone
+from hub.sync.registry import spec_for
 from hub.sync.upstream.reseed import feed_high_water
 from hub.sync.village.run import sync_run
 from hub.sync.village.transport import Upstream
+from hub.sync.wire.codec import decode_page, record_to_wire
 
 from .inprocess import InProcessUpstream, village_linked
 
@@ -54,17 +57,21 @@ def edit(obj: Announcement, title: str) -> None:
 
 
 class VillageBackup:
-    """What a copy of the village's database file holds: its records, journal, checkpoints."""
+    """What a copy of the village's database file holds: its records, tombstones, journal,
+    checkpoints."""
 
     def __init__(self):
-        self.records = {a.pk: (a.title, a.rev) for a in Announcement.objects.all()}
+        self.rows = list(Announcement.objects.values())
+        self.tombstones = list(Tombstone.objects.values())
         self.journal_top = JournalEntry.objects.order_by("-seq").values_list("seq", flat=True)[0]
         self.state = SyncState.objects.values("push_seq", "pull_cursor").get(pk=1)
 
     def restore(self):
-        for pk, (title, rev) in self.records.items():
-            Announcement.objects.filter(pk=pk).update(title=title, rev=rev)
-        Announcement.objects.exclude(pk__in=self.records).delete()
+        with local_only():  # the file comes back as it was: no tombstone, no journal row
+            Announcement.objects.all().delete()
+        Announcement.objects.bulk_create(Announcement(**row) for row in self.rows)
+        Tombstone.objects.all().delete()
+        Tombstone.objects.bulk_create(Tombstone(**row) for row in self.tombstones)
         JournalEntry.objects.filter(seq__gt=self.journal_top).delete()
         with connection.cursor() as cursor:  # the file's own sequence comes back too
             cursor.execute(
@@ -115,6 +122,82 @@ def test_a_restored_village_that_bumps_its_generation_loses_none_of_its_new_edit
     assert run.records_up == 2
     # and a second sync has nothing left to say
     assert sync(transport).records_up == 0
+
+
+def test_a_restored_village_gets_back_what_it_made_changed_and_deleted_after_its_backup(
+    upstream, transport
+):
+    # given a village that synced three notices, then was backed up
+    kept, changed, deleted = notice("Tetap"), notice("Diubah"), notice("Dihapus")
+    sync(transport)
+    backup = VillageBackup()
+    # and after the backup made one more, changed one, deleted one, and synced
+    made_after = notice("Dibuat setelah cadangan")
+    edit(changed, "Diubah setelah cadangan")
+    Announcement.objects.get(pk=deleted.pk).delete()
+    sync(transport)
+    # when the old file comes back, the generation is bumped, and the village changes one
+    # record the upstream holds at a higher rev (that edit, made after the restore, must win)
+    backup.restore()
+    call_command("sync_generation_bump")
+    assert Announcement.objects.filter(pk=deleted.pk).exists()
+    assert not Announcement.objects.filter(pk=made_after.pk).exists()
+    edit(kept, "Tetap, diubah setelah pemulihan")
+    run = sync(transport)
+    # then the village has back the record made after the backup and the edit made after it,
+    # and the deletion too; its own edit since the restore is kept, and reached the upstream
+    here = {str(a.pk): (a.title, a.rev) for a in Announcement.objects.all()}
+    assert here[str(made_after.pk)][0] == "Dibuat setelah cadangan"
+    assert here[str(changed.pk)][0] == "Diubah setelah cadangan"
+    assert here[str(kept.pk)][0] == "Tetap, diubah setelah pemulihan"
+    assert str(deleted.pk) not in here and Tombstone.objects.filter(uid=deleted.pk).exists()
+    # nothing is doubled: both sides hold the same three records, at the same revs
+    assert upstream_titles(upstream) == here and len(here) == 3
+    assert run.records_down >= 3  # taken back: the new record, the edit, the deletion
+    # and the next edit on the village, above every rev the upstream has seen, reaches it
+    edit(made_after, "Dibuat setelah cadangan (diubah lagi)")
+    assert sync(transport).records_up == 1
+    assert upstream_titles(upstream)[str(made_after.pk)][0] == (
+        "Dibuat setelah cadangan (diubah lagi)"
+    )
+    assert sync(transport).records_up == 0
+
+
+def test_the_return_takes_only_this_villages_records_and_only_in_a_reseed(upstream, transport):
+    # given a synced village whose record the upstream holds, and a province notice
+    mine = notice("Milik desa")
+    with upstream.active():
+        province = notice("Milik provinsi")
+    sync(transport)
+    up = Upstream(SyncState.load(), VILLAGE, transport=transport)
+    # when a page of the return is asked for before any re-seed accepted a new generation
+    up.generation = "0123456789abcdef"
+    with pytest.raises(Exception) as caught:
+        up.request("GET", up.path("reseed?after=0"))
+    # then it is refused: the return is only for a generation the upstream accepted
+    assert "generation_changed" in str(caught.value)
+    # and the return, once accepted, holds the village's own record and nothing else
+    up.request("POST", up.path("reseed"), b"{}", content_type="application/json")
+    header, items = decode_page(up.request("GET", up.path("reseed?after=0")).data)
+    assert header["returning"] == {"generation": "0123456789abcdef"}
+    assert {i["id"] for i in items} == {str(mine.pk)}
+    # and on the village, the exception is narrow: a returned page is applied only with
+    # this village's own records; the province's record in one is refused, nothing written
+    spec = spec_for("site.announcement")
+    with upstream.active():
+        theirs = record_to_wire(Announcement.objects.get(pk=province.pk), spec)
+    theirs["f"]["title"], theirs["r"] = "Diubah lewat pengembalian", theirs["r"] + 5
+    result = changes_apply(
+        [theirs], sender=UPSTREAM, me=VILLAGE, sender_is_upstream=True, returning=0
+    )
+    assert result.applied == 0 and "must be this village's own" in result.refused[0]["reason"]
+    assert Announcement.objects.get(pk=province.pk).title == "Milik provinsi"
+    # and outside a re-seed, our own record from the upstream is still refused
+    own = record_to_wire(Announcement.objects.get(pk=mine.pk), spec)
+    own["f"]["title"], own["r"] = "Ditimpa dari luar", own["r"] + 5
+    result = changes_apply([own], sender=UPSTREAM, me=VILLAGE, sender_is_upstream=True)
+    assert result.applied == 0 and "receiving node" in result.refused[0]["reason"]
+    assert Announcement.objects.get(pk=mine.pk).title == "Milik desa"
 
 
 def test_a_new_generation_without_the_pending_flag_is_refused_and_triggers_the_reseed(

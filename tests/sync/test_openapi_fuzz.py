@@ -204,6 +204,7 @@ def test_the_description_covers_every_endpoint_with_valid_schemas():
     assert {op.id for op in OPERATIONS} == {
         "POST /push",
         "GET /changes",
+        "GET /reseed",
         "POST /reseed",
         "POST /blobs/missing",
         "GET /blobs/{sha256}",
@@ -970,7 +971,9 @@ def check_answer_v2(up: Upstream, request: Request, response) -> None:
 @pytest.mark.django_db
 @FUZZ
 @given(
-    path=st.sampled_from(["/changes?after=0", "/push", "/blobs/missing", "/reseed"]),
+    path=st.sampled_from(
+        ["/changes?after=0", "/push", "/blobs/missing", "/reseed", "/reseed?after=0"]
+    ),
     what=st.sampled_from([None, "body", "path", *sorted(V2_HEADERS)]),
     data=st.data(),
 )
@@ -979,7 +982,7 @@ def test_v2_requests_unsigned_or_changed_on_the_way_are_refused_cleanly(
 ):
     # given a v2 request signed by the enrolled village (or by the revoked one, or not at all),
     # then one part of it changed on the way
-    method = "GET" if path.startswith("/changes") else "POST"
+    method = "GET" if "?after=" in path else "POST"
     request = Request(method, V2_PREFIX + path, b"", "application/octet-stream")
     if not data.draw(RARELY):
         revoked = data.draw(RARELY)

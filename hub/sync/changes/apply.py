@@ -18,15 +18,20 @@ Trust (a stolen village key must reach nothing beyond its own records):
   bundle go through this same check;
 - held changes are indexed by the record they wait for (only its arrival retries them), capped
   per sender (``SYNC_HELD_MAX_PER_SENDER``) and expired after ``SYNC_HELD_MAX_AGE``.
+
+The one exception to "never our own records": a village restored from a backup gets back the
+records the restore took from it (:mod:`hub.sync.village.reseed`). Only pages the upstream signed
+as that return are applied with ``returning`` (the journal seq the restore left), and then only
+this village's own records, only at a rev above the one held here (or its tombstone's), and never
+one changed here since the restore (journaled above that seq).
 """
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation, ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError, models, transaction
 from django.utils import timezone
 
@@ -36,8 +41,22 @@ from .. import blobs
 from ..core.identity import audience_prefixes
 from ..core.journal import applying, journal_locked_batch, local_only
 from ..core.specs import records_applied, spec_for
-from ..models import BlobNeed, HeldChange, JournalEntry, Tombstone
+from ..models import BlobNeed, HeldChange, JournalEntry, SyncState, Tombstone
 from ..wire.codec import WireError, field_from_wire
+from .rules import (  # noqa: F401 - MAX_REV and sender_may_write are this module's API too
+    MAX_REV,
+    HeldCapReached,
+    NotAddressed,
+    NotYet,
+    RecordRefused,
+    audience_check,
+    changed_here_since,
+    check_item,
+    reference_refusal,
+    returned_refusal,
+    sender_may_write,
+    sender_refusal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +76,8 @@ class ApplyResult:
     retried: int = 0
     # held changes expired (older than SYNC_HELD_MAX_AGE) while this batch was applied
     expired: int = 0
+    # records sent back after a restore that were changed here since: this version is kept
+    kept: int = 0
     # (label, uid) of every record written: what a held change may be waiting for
     arrived: set = field(default_factory=set, repr=False)
     # active held changes per sender, counted once per batch (the cap)
@@ -68,31 +89,6 @@ class ApplyResult:
             "skipped": self.skipped,
             "refused": self.refused,
         }
-
-
-# rev is a PositiveIntegerField: what every database's integer column holds
-MAX_REV = 2**31 - 1
-
-
-class RecordRefused(Exception):
-    """One change the sender may not make, or that makes no sense: reported, never applied
-    (the rest of the batch goes on)."""
-
-
-class NotYet(Exception):
-    """The change refers to a record that has not arrived: hold it, do not refuse it."""
-
-    def __init__(self, label: str, uid):
-        super().__init__(f"{label} {uid}")
-        self.label, self.uid = label, uid
-
-
-class NotAddressed(Exception):
-    """A relayed record whose audience does not cover this node: dropped and counted."""
-
-
-class HeldCapReached(RecordRefused):
-    """The sender already has SYNC_HELD_MAX_PER_SENDER changes waiting here."""
 
 
 def _synced_fks(spec) -> list:
@@ -113,90 +109,6 @@ def dependency_rank(label: str, _seen: frozenset = frozenset()) -> int:
     return max((1 + dependency_rank(t, _seen | {label}) for t in targets), default=0)
 
 
-def _check_item(item: dict):
-    spec = spec_for(str(item.get("m", "")))
-    if spec is None:
-        raise RecordRefused("unknown model")
-    try:
-        uid = uuid.UUID(str(item.get("id")))
-    except ValueError as exc:
-        raise RecordRefused("bad id") from exc
-    origin, rev = item.get("o"), item.get("r")
-    if not isinstance(origin, str) or not origin or len(origin) > 10:
-        raise RecordRefused("bad origin")
-    if not isinstance(rev, int) or isinstance(rev, bool) or not 1 <= rev <= MAX_REV:
-        raise RecordRefused("bad rev")
-    version = item.get("v", 1)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise RecordRefused("bad schema version")
-    if version > spec.version:
-        raise RecordRefused(
-            f"schema version {item.get('v')} is newer than this hub's {spec.version}"
-        )
-    return spec, uid, origin, rev
-
-
-def sender_may_write(*, sender: str, origin: str, me: str, sender_is_upstream: bool) -> str | None:
-    """None when allowed, else the reason. A village may only send its own records; the
-    upstream relays any record except the receiving village's own."""
-    if origin == me:
-        return "record belongs to the receiving node"
-    if not sender_is_upstream and origin != sender:
-        return "sender is not the record's origin"
-    return None
-
-
-def sender_refusal(spec, *, sender: str, origin: str, me: str, sender_is_upstream: bool):
-    """None when the sender may write this record, else the reason: the origin rules of
-    :func:`sender_may_write`, then the model's owner role (``register(owner=…)``)."""
-    return sender_may_write(
-        sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
-    ) or spec.owner_refusal(origin)
-
-
-_AUDIENCE_ERRORS = (ObjectDoesNotExist, WireError, ValueError, TypeError, AttributeError)
-
-
-def _audience_check(item: dict, spec, obj, *, me: str) -> None:
-    """On a village, refuse (:class:`NotAddressed`) a relayed record not addressed to it.
-
-    The upstream writes each record's audience (its journal row's) on the wire as ``"a"``; the
-    village also works it out from the record itself where it can (the audience function may
-    need a record this village does not have, such as another village's BUMDes). Either one not
-    covering this village drops the record; so does a record whose audience is neither given
-    nor knowable, since it cannot be shown to be for this village.
-    """
-    mine = audience_prefixes(me)
-    stated = "a" in item
-    if stated and (not isinstance(item["a"], str) or item["a"] not in mine):
-        raise NotAddressed(f"addressed to {item['a']!r}, not to {me}")
-    if obj is None:
-        if not stated:
-            raise NotAddressed("no audience given for a record this village does not hold")
-        return
-    try:
-        computed = spec.audience(obj)
-    except _AUDIENCE_ERRORS as exc:
-        if not stated:
-            raise NotAddressed(f"its audience cannot be worked out here: {exc}") from exc
-        return
-    if computed is None or computed not in mine:
-        raise NotAddressed(f"addressed to {computed!r}, not to {me}")
-
-
-def _reference_refusal(target, target_spec, sender: str) -> str | None:
-    """A village's synced foreign key may point at its own record or one addressed to it."""
-    if target.origin == sender:
-        return None
-    try:
-        audience = target_spec.audience(target)
-    except _AUDIENCE_ERRORS:
-        audience = None
-    if audience is not None and audience in audience_prefixes(sender):
-        return None
-    return f"points at {target_spec.label} {target.pk}, which the sender neither owns nor receives"
-
-
 def _fill(obj, spec, fields: dict, origin: str, rev: int) -> None:
     """Set the record's fields from the wire; fields this hub's schema lacks (a newer minor
     version) are ignored."""
@@ -208,13 +120,30 @@ def _fill(obj, spec, fields: dict, origin: str, rev: int) -> None:
     obj.origin, obj.rev = origin, rev
 
 
-def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, result) -> None:
-    spec, uid, origin, rev = _check_item(item)
-    reason = sender_refusal(
-        spec, sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
-    )
+def item_apply(
+    item: dict,
+    *,
+    sender: str,
+    me: str,
+    sender_is_upstream: bool,
+    result,
+    returning: int | None = None,
+) -> None:
+    """Apply one change. ``returning``: this is the upstream sending back our own records after
+    a restore (the journal seq the restore left, see the module's docstring)."""
+    spec, uid, origin, rev = check_item(item)
+    if returning is None:
+        reason = sender_refusal(
+            spec, sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
+        )
+    else:
+        reason = returned_refusal(spec, origin=origin, me=me)
     if reason:
         raise RecordRefused(reason)
+    if returning is not None and changed_here_since(spec.label, uid, me=me, after_seq=returning):
+        result.kept += 1
+        result.skipped += 1
+        return
     model = spec.model
     tomb = Tombstone.objects.filter(model=spec.label, uid=uid).first()
     if tomb is not None and tomb.rev >= rev:
@@ -226,9 +155,11 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
     if obj is not None and obj.rev >= rev:
         result.skipped += 1
         return
+    # our own records coming back are addressed to us by the return itself
+    addressed = sender_is_upstream and returning is None
     if item.get("d"):
-        if sender_is_upstream:
-            _audience_check(item, spec, obj, me=me)
+        if addressed:
+            audience_check(item, spec, obj, me=me)
         if obj is not None:
             obj.rev = rev
             with applying():
@@ -245,8 +176,8 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
     if obj is None:
         obj = model(pk=uid)
     _fill(obj, spec, fields, origin, rev)
-    if sender_is_upstream:
-        _audience_check(item, spec, obj, me=me)
+    if addressed:
+        audience_check(item, spec, obj, me=me)
     for f in _synced_fks(spec):
         target_id = getattr(obj, f.attname)
         if target_id is None:
@@ -256,7 +187,7 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
         if target is None:
             raise NotYet(target_spec.label, target_id)
         if not sender_is_upstream:
-            refusal = _reference_refusal(target, target_spec, sender)
+            refusal = reference_refusal(target, target_spec, sender)
             if refusal:
                 raise RecordRefused(f"{f.name}: {refusal}")
     pending = []
@@ -308,12 +239,15 @@ def item_apply(item: dict, *, sender: str, me: str, sender_is_upstream: bool, re
     result.applied += 1
 
 
-def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> ApplyResult:
+def changes_apply(
+    items, *, sender: str, me: str, sender_is_upstream: bool, returning: int | None = None
+) -> ApplyResult:
     """Apply a page or batch; call inside the transaction that also moves the checkpoint.
 
     New records without files or references go in bulk (one INSERT per model and chunk, the
     journal likewise); everything else one by one in a savepoint of its own, parents before
-    children; then the held changes whose records have arrived.
+    children; then the held changes whose records have arrived. ``returning``: a page of our own
+    records the upstream sends back after a restore (:func:`item_apply`); all one by one.
     """
     result = ApplyResult()
     applied: dict = {}
@@ -321,14 +255,17 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
         items = _addressed_items(items, me=me, result=result)
     with deferred_index(), journal_locked_batch():
         result.expired = held_expire()
-        rest = _insert_in_bulk(
-            items,
-            sender=sender,
-            me=me,
-            sender_is_upstream=sender_is_upstream,
-            result=result,
-            applied=applied,
-        )
+        if returning is None:
+            rest = _insert_in_bulk(
+                items,
+                sender=sender,
+                me=me,
+                sender_is_upstream=sender_is_upstream,
+                result=result,
+                applied=applied,
+            )
+        else:
+            rest = items
         _apply_items(
             rest,
             sender=sender,
@@ -336,6 +273,7 @@ def changes_apply(items, *, sender: str, me: str, sender_is_upstream: bool) -> A
             sender_is_upstream=sender_is_upstream,
             result=result,
             applied=applied,
+            returning=returning,
         )
         # what arrived may be what a held change waited for (only those are tried again)
         _held_retry(me=me, result=result)
@@ -366,7 +304,7 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
     rest, fresh = [], {}
     for item in items:
         try:
-            spec, uid, origin, _rev = _check_item(item)
+            spec, uid, origin, _rev = check_item(item)
             reason = sender_refusal(
                 spec, sender=sender, origin=origin, me=me, sender_is_upstream=sender_is_upstream
             )
@@ -402,7 +340,7 @@ def _insert_in_bulk(items, *, sender, me, sender_is_upstream, result, applied) -
             try:
                 _fill(obj, spec, fields, item["o"], item["r"])
                 if sender_is_upstream:
-                    _audience_check(item, spec, obj, me=me)
+                    audience_check(item, spec, obj, me=me)
                 for name, adapter in spec.files.items():
                     adapter.attach(obj, name, None, None)
                 with applying():
@@ -451,7 +389,7 @@ def _item_label(item) -> str:
     return str(item.get("m", "")) if isinstance(item, dict) else ""
 
 
-def _apply_one(item, *, sender, me, sender_is_upstream, result) -> bool:
+def _apply_one(item, *, sender, me, sender_is_upstream, result, returning=None) -> bool:
     """Apply one item in a savepoint; False when it must wait for a record it refers to."""
     try:
         with transaction.atomic():
@@ -461,12 +399,15 @@ def _apply_one(item, *, sender, me, sender_is_upstream, result) -> bool:
                 me=me,
                 sender_is_upstream=sender_is_upstream,
                 result=result,
+                returning=returning,
             )
     except NotYet as exc:
         try:
             return _hold(
                 item,
-                sender=sender,
+                # a record of ours sent back after a restore waits as sent by ourselves: the
+                # only held change whose sender is this node (see _held_retry)
+                sender=me if returning is not None else sender,
                 sender_is_upstream=sender_is_upstream,
                 missing=exc,
                 result=result,
@@ -496,7 +437,7 @@ def _hold(item, *, sender, sender_is_upstream, missing: NotYet, result) -> bool:
     """Keep a change that waits for another record (the newest rev of it, once), indexed by
     the key it waits for; refuse it (:class:`HeldCapReached`) when its sender already has
     ``SYNC_HELD_MAX_PER_SENDER`` changes waiting."""
-    spec, uid, _origin, rev = _check_item(item)
+    spec, uid, _origin, rev = check_item(item)
     held = HeldChange.objects.filter(model=spec.label, uid=uid).first()
     active = held is not None and held.expired_at is None
     if active and held.rev > rev:
@@ -545,7 +486,7 @@ def held_expire(now=None) -> int:
     return expired
 
 
-def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> None:
+def _apply_items(items, *, sender, me, sender_is_upstream, result, applied, returning=None) -> None:
     if not sender_is_upstream:
         items = _hold_dangling(items, sender=sender, result=result)
     # parents before children (an order before its lines), in arrival order otherwise
@@ -557,7 +498,12 @@ def _apply_items(items, *, sender, me, sender_is_upstream, result, applied) -> N
     ranked = sorted(items, key=lambda item: ranks[_item_label(item)])
     for item in ranked:
         if not _apply_one(
-            item, sender=sender, me=me, sender_is_upstream=sender_is_upstream, result=result
+            item,
+            sender=sender,
+            me=me,
+            sender_is_upstream=sender_is_upstream,
+            result=result,
+            returning=returning,
         ):
             result.held += 1
 
@@ -614,7 +560,7 @@ def _hold_dangling(items, *, sender, result) -> list:
         if spec is None or item.get("d") or not isinstance(fields, dict) or not _synced_fks(spec):
             continue
         try:
-            _spec, uid, _origin, rev = _check_item(item)
+            _spec, uid, _origin, rev = check_item(item)
         except RecordRefused:
             continue
         candidates.append((spec, uid, rev, item, fields))
@@ -728,6 +674,7 @@ def _held_retry(*, me: str, result) -> None:
     batch anything."""
     tried: set = set()
     fresh = set(result.arrived)
+    returning = None
     while fresh:
         waiting = [
             change
@@ -741,12 +688,17 @@ def _held_retry(*, me: str, result) -> None:
         for change in waiting:
             tried.add((change.pk, change.waiting_model, change.waiting_uid))
             result.retried += 1
+            if change.sender == me and returning is None:
+                # held while the upstream sent back our records after a restore (_apply_one):
+                # checked again as such, against the seq that restore left
+                returning = SyncState.load().reseed_after_seq
             if _apply_one(
                 change.item,
                 sender=change.sender,
                 me=me,
                 sender_is_upstream=change.sender_is_upstream,
                 result=result,
+                returning=returning if change.sender == me else None,
             ):
                 # applied, skipped, dropped or refused for good: it waits no longer
                 HeldChange.objects.filter(pk=change.pk).delete()

@@ -13,11 +13,12 @@ import re
 import secrets
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from hub.core.roles import is_upstream
 
-from ..models import NodeGeneration, SyncState
+from ..models import JournalEntry, NodeGeneration, SyncState
 
 HEADER = "Balai-Generation"
 GENERATION_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -41,8 +42,9 @@ def local_generation() -> str:
 
 
 def generation_bump() -> tuple[str, str]:
-    """After a restore: a new generation; on a village also a re-seed before the next push.
-    Returns (old, new)."""
+    """After a restore: a new generation; on a village also a re-seed before the next push,
+    and the journal's highest seq as the restore left it (what is journaled above it was
+    changed after the restore). Returns (old, new)."""
     with transaction.atomic():
         row, _created = NodeGeneration.objects.select_for_update().get_or_create(pk=1)
         old = row.generation
@@ -52,7 +54,8 @@ def generation_bump() -> tuple[str, str]:
         row.save()
         if not is_upstream():
             SyncState.load()
-            SyncState.objects.filter(pk=1).update(reseed_pending=True)
+            top = JournalEntry.objects.aggregate(m=Max("seq"))["m"] or 0
+            SyncState.objects.filter(pk=1).update(reseed_pending=True, reseed_after_seq=top)
     return old, row.generation
 
 

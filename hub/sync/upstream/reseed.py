@@ -4,7 +4,10 @@
   re-seeded, every request of it but ``reseed`` is refused with ``generation_changed``; ``reseed``
   accepts the new generation, forgets the village's old push checkpoint (its journal seqs start
   again) and answers the highest rev this upstream has seen of any record the village owns: the
-  village re-announces everything it owns with revs above that.
+  village re-announces everything it owns with revs above that. Before that, it gets back what
+  the restore took from it: ``GET reseed?after=N`` pages through every record and tombstone of
+  the village's as this upstream holds it (:func:`returned_page`), and the village applies those
+  it lacks or holds at a lower rev (:mod:`hub.sync.village.reseed`).
 - An **upstream restored** from an older backup has a feed that ends below the cursors of the
   villages that read past the backup, and has lost what they pushed since. A cursor above the
   feed's high-water mark, or a push that continues from a checkpoint above the one recorded here,
@@ -13,10 +16,15 @@
   village do that even where no cursor gives it away.
 """
 
+import time
+
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
+from ..changes.feed import ingest_refs, push_batch
 from ..models import HeldChange, JournalEntry, Node, Tombstone
+from ..wire.codec import encode_page
 
 
 class ReseedRefusal(Exception):
@@ -104,4 +112,26 @@ def reseed_accept(*, node: Node, generation: str) -> dict:
             locked.push_seq = 0
             locked.reseeds += 1
             locked.save(update_fields=["generation", "push_seq", "reseeds"])
-        return {"max_rev": village_max_rev(node.code), "push_seq": locked.push_seq}
+        # "records": this upstream sends back what the restore took (GET reseed?after=N)
+        return {
+            "max_rev": village_max_rev(node.code),
+            "push_seq": locked.push_seq,
+            "records": True,
+        }
+
+
+def returned_page(*, node: Node, generation: str, after: int) -> bytes:
+    """A page of the village's own records and tombstones as this upstream holds them (the
+    latest of each, in journal order after ``after``), for the village to take back what its
+    restore lost. Signed like every answer; its header names the generation it is for, which
+    the request's signature covers and ``generation_check`` has matched to the accepted one."""
+    page = push_batch(me=node.code, after=after, max_bytes=settings.SYNC_PAGE_MAX_BYTES)
+    if page.blob_refs:
+        ingest_refs(page.blob_refs)  # the village downloads the files it lost from here
+    header = {
+        "node": node.code,
+        "page": {"after": after, "to": page.to, "more": page.more, "count": page.count},
+        "returning": {"generation": generation},
+        "time": int(time.time()),
+    }
+    return encode_page(header, page.items)

@@ -233,9 +233,10 @@ def signed_endpoint(view):
         request.sync_generation = generation
         try:
             if generation:
-                reseed.generation_check(
-                    node=node, generation=generation, reseeding=view.__name__ == "reseed_view"
-                )
+                # only the re-seed itself may bring a new generation (its GET, the return of
+                # the village's records, needs the one accepted)
+                reseeding = view.__name__ == "reseed_view" and request.method == "POST"
+                reseed.generation_check(node=node, generation=generation, reseeding=reseeding)
             response = view(request, *args, **kwargs)
         except reseed.ReseedRefusal as exc:
             return error(409, exc.code, exc.detail, nonce, request=request, **exc.extra)
@@ -282,12 +283,25 @@ def changes(request):
 
 
 @signed_endpoint
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def reseed_view(request):
-    """A restored village's new generation: accepted; the answer says which rev its
-    re-announced records must exceed."""
+    """POST: a restored village's new generation: accepted; the answer says which rev its
+    re-announced records must exceed. GET ``?after=N``: a page of the village's own records as
+    held here, so it gets back what the restore took (its generation must be the accepted one)."""
     if not request.sync_generation:
         return error(400, "bad_request", f"{HEADER_GENERATION} is required here")
+    if request.method == "GET":
+        try:
+            after = int(request.GET.get("after", "0"))
+        except ValueError:
+            return error(400, "bad_request", "after must be a whole number")
+        if not 0 <= after <= services.MAX_SEQ:
+            return error(400, "bad_request", "after must be a seq (0 or more)")
+        return _page_response(
+            reseed.returned_page(
+                node=request.sync_node, generation=request.sync_generation, after=after
+            )
+        )
     return JsonResponse(
         reseed.reseed_accept(node=request.sync_node, generation=request.sync_generation)
     )

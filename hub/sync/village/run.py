@@ -37,8 +37,6 @@ from .reseed import recovered as reseed_recovered
 from .reseed import reseed_run
 from .scheduling import probe_arm_after
 from .transport import (
-    HEADER_BYTES_DOWN,
-    HEADER_BYTES_UP,
     LinkCut,
     NotAnAnswer,
     NotConfigured,
@@ -140,24 +138,27 @@ def _batch_bytes_set(state: SyncState, size: int) -> None:
         SyncState.objects.filter(pk=1).update(push_batch_bytes=size)
 
 
-def batch_bytes_after_cut(*, carried: int, sent: int, raw: int) -> int:
+def batch_bytes_after_cut(*, carried: int, sent: int, raw: int, overhead: int) -> int:
     """The raw size of the batch to send after a cut.
 
     ``carried``: the bytes the cut connection had moved before (requests and answers), ``sent``:
-    the cut request's bytes, ``raw``: its batch's raw NDJSON. A request of ``S`` bytes on a
+    the cut request's bytes, ``raw``: its batch's raw NDJSON, ``overhead``: the headers of a
+    request and its answer (``H``). A request of ``S`` bytes on a
     connection that carries ``C`` before it drops costs ``C / S`` times the headers ``H`` and
     loses about ``S / 2`` in the cut: ``S = sqrt(2 H C)`` wastes least. ``C`` is estimated by
     what the cut connection carried; when the cut request was its first, by a quarter of it.
     """
-    overhead = HEADER_BYTES_UP + HEADER_BYTES_DOWN
     capacity = carried or sent / 4
     target = math.sqrt(2 * overhead * capacity) - overhead
     return int(target * raw / max(1, sent - overhead)) if target > 0 else 0
 
 
 def _shrink_after_cut(up: Upstream, state: SyncState, body: bytes, batch) -> None:
-    sent = len(body) + HEADER_BYTES_UP + HEADER_BYTES_DOWN
-    smaller = batch_bytes_after_cut(carried=up.carried_before_cut, sent=sent, raw=batch.raw_bytes)
+    overhead = up.header_up + up.header_down
+    smaller = batch_bytes_after_cut(
+        carried=up.carried_before_cut, sent=len(body) + overhead, raw=batch.raw_bytes,
+        overhead=overhead,
+    )  # fmt: skip
     _batch_bytes_set(state, min(smaller, batch.raw_bytes // 2))
 
 
@@ -341,7 +342,18 @@ def download_blobs(up: Upstream, run: SyncRun) -> int:
             if not blob_allowed(size - blobs.partial_offset(sha), run):
                 waiting += 1
                 continue
-            up.download(sha, size)
+            try:
+                up.download(sha, size)
+            except UpstreamRefused as exc:
+                if exc.status != 404:
+                    raise
+                # the upstream does not hold it (yet): a record of ours taken back after a
+                # restore whose file never went up, or a file still on its way there; the other
+                # files go on, the run is partial and says why
+                logger.warning("sync: blob %s: %s", sha[:12], exc)
+                run.error = str(exc)[:1000]
+                waiting += 1
+                continue
             run.blobs_down += 1
         blob_arrived(sha)
     return waiting
