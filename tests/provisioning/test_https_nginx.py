@@ -242,6 +242,27 @@ def test_upstream_with_its_own_certificate_admin_allowlist_port_and_terminator(t
     assert "location ~ ^/sync/v[12]/" in config  # signed: kept on plain HTTP during the move
 
 
+def test_before_its_first_certificate_the_upstream_serves_http01_challenges(tmp_path):
+    # given: the upstream with a webroot for certbot and no certificate yet (plain-HTTP mode,
+    # which is what the CA reaches while certbot asks for the first one)
+    webroot = tmp_path / "acme-webroot"
+    site = Site(
+        tmp_path,
+        hub_nginx_tls_name="balai.jambiprov.example.go.id",
+        hub_nginx_server_names=["balai.jambiprov.example.go.id"],
+        hub_nginx_acme_webroot=str(webroot),
+    )
+    # when
+    result = site.select()
+    # then
+    assert result.returncode == 0, result.stderr
+    assert site.mode() == "http.conf"
+    config = site.dump()
+    challenge = config.split("location /.well-known/acme-challenge/ {", 1)
+    assert len(challenge) == 2, "plain-HTTP mode has no HTTP-01 location"
+    assert f"root {webroot};" in challenge[1].split("}", 1)[0]
+
+
 def test_admin_port_and_allowlist_in_plain_http_mode(tmp_path):
     site = Site(
         tmp_path,
