@@ -163,6 +163,9 @@ def test_without_a_certificate_the_site_is_plain_http(tmp_path):
     assert result.stdout.strip() == "switched to http"
     assert site.mode() == "http.conf"
     config = site.dump()
+    # the names in the order given, the same on every run (a set's order is not: rewritten
+    # files and a reload on every converge)
+    assert f"server_name {NAME} balai.lan;" in config
     assert "listen 443" not in config and "return 301" not in config
     assert "Strict-Transport-Security" not in config
     assert "limit_req zone=balai_login burst=5 nodelay;" in config
@@ -179,6 +182,8 @@ def test_with_a_valid_certificate_the_site_is_https_and_port_80_redirects(tmp_pa
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "switched to https"
     config = site.dump()
+    assert f"server_name balai.lan {NAME};" in config  # port 80: the landing name first
+    assert f"server_name {NAME} balai.lan;" in config  # 443: the certificate's name first
     assert f"return 301 https://{NAME}$request_uri;" in config
     assert "listen 443 ssl http2 default_server;" in config
     assert f"ssl_certificate {site.tls_dir}/live/fullchain.pem;" in config
