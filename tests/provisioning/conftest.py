@@ -10,6 +10,7 @@ qemu-user, about half an hour) are deselected unless BALAI_PROVISIONING_ARM64=1
 (``scripts/test --provisioning-arm64``) or ``-m`` names their marker.
 """
 
+import base64
 import contextlib
 import json
 import os
@@ -39,6 +40,14 @@ KEYS_DIR = ROOT / "var" / "provisioning-run" / "node-keys"
 LINK_UPSTREAM, LINK_VILLAGE = "10.231.213.1", "10.231.213.2"
 # Debian 12's Python, which the wheelhouse is built for.
 BOOKWORM_PYTHON = "3.11.2"
+# The public names the containers' certificates are for (signed by the tests' throw-away CA,
+# tests/provisioning/throwaway_ca.py); the tests reach them with curl --resolve.
+VILLAGE_TLS_NAME = "balai.bukitberantai.desa.id"
+UPSTREAM_TLS_NAME = "balai.jambiprov.example.go.id"
+# Where the upstream's operator puts its certificate (hub_nginx_tls_certificate[_key]).
+UPSTREAM_CERT_DIR = "/etc/ssl/balai"
+# The issuing service's TSIG secret, as a vault gives it to hub_app (the test's own).
+UPSTREAM_TSIG_SECRET = "YmFsYWktcHJvdmlzaW9uaW5nLXRzaWctc2VjcmV0IQ=="
 RECAP = re.compile(
     r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
     r"\s+failed=(?P<failed>\d+)",
@@ -110,6 +119,31 @@ class PlaybookRun:
 
 
 @dataclass
+class CurlAnswer:
+    returncode: int
+    status: int | None
+    headers: dict
+    body: str
+    error: str
+
+    @classmethod
+    def parse(cls, result: subprocess.CompletedProcess) -> "CurlAnswer":
+        # HTTP/1.1 header lines end in CRLF, curl's HTTP/2 ones in LF
+        head, *rest = re.split(r"\r?\n\r?\n", result.stdout, maxsplit=1)
+        body = rest[0] if rest else ""
+        lines = re.split(r"\r?\n", head)
+        status = int(lines[0].split()[1]) if lines[0].startswith("HTTP/") else None
+        headers: dict = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), []).append(value.strip())
+        return cls(result.returncode, status, headers, body, result.stderr)
+
+    def header(self, name: str) -> str:
+        return ", ".join(self.headers.get(name.lower(), []))
+
+
+@dataclass
 class Target:
     """One container with its inventory, and the playbook runs against it."""
 
@@ -158,14 +192,25 @@ class Target:
             "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
         }
         started = time.monotonic()
-        result = subprocess.run(
-            [str(VENV_BIN / "ansible-playbook"), "-i", str(self.inventory), playbook, *args],
-            cwd=ANSIBLE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout or self.playbook_timeout,
-        )
+        try:
+            result = subprocess.run(
+                [str(VENV_BIN / "ansible-playbook"), "-i", str(self.inventory), playbook, *args],
+                cwd=ANSIBLE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout or self.playbook_timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            # what it had done by then, for the log: where it was slow or stuck
+            partial = b"".join(
+                part if isinstance(part, bytes) else part.encode()
+                for part in (exc.stdout, exc.stderr)
+                if part
+            ).decode(errors="replace")
+            log.write_text(partial)
+            tail = "\n".join(partial.splitlines()[-30:])
+            pytest.fail(f"{playbook} on {self.name} took over {exc.timeout} s (log: {log})\n{tail}")
         seconds = time.monotonic() - started
         output = result.stdout + result.stderr
         log.write_text(output)
@@ -179,6 +224,32 @@ class Target:
         if run.returncode != 0 or recap["failed"] or recap["unreachable"]:
             pytest.fail(f"{playbook} failed on {self.name} (log: {run.log}):\n{run.tail()}")
         return run
+
+    def put_file(self, path: str, content: str, mode: str = "0644") -> None:
+        """Write a file in the container (as an operator's scp or a USB stick would)."""
+        data = base64.b64encode(content.encode()).decode()
+        self.ssh(
+            f"install -d -m 0755 $(dirname {path}) && echo {data} | base64 -d > {path} "
+            f"&& chmod {mode} {path}"
+        )
+
+    def curl(self, url: str, *args: str, name: str = "", cacert: Path | None = None):
+        """curl from this machine to the container (never following a redirect), ``name`` and
+        balai.lan resolved to its address as the hub's DNS answers them on the village network;
+        with ``cacert`` the only trusted root."""
+        resolve = []
+        for host in filter(None, (name, "balai.lan")):
+            resolve += ["--resolve", f"{host}:80:{self.address}"]
+            resolve += ["--resolve", f"{host}:443:{self.address}"]
+        result = subprocess.run(
+            ["curl", "--noproxy", "*", "-sS", "--max-time", "15", "-D", "-", *resolve]
+            + (["--cacert", str(cacert)] if cacert else [])
+            + [*args, url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return CurlAnswer.parse(result)
 
     def wait_until_serving(self, path: str = "/healthz", seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
@@ -236,9 +307,29 @@ def write_inventory(
             # Syncs when the test says so (sync_now), not on the 5-minute schedule, so that a
             # pushed bundle finds its content not pulled already.
             "hub_app_extra_env": {"HUB_SYNC_INTERVAL": 86400},
+            # HTTPS under this name once a certificate is installed (test_village.py)
+            "hub_app_tls_name": VILLAGE_TLS_NAME,
         }
     else:
-        host |= {"balai_hardware_profile": "server", "hub_app_node_code": "15"}
+        host |= {
+            "balai_hardware_profile": "server",
+            "hub_app_node_code": "15",
+            # HTTPS with the operator's certificate (placed by test_upstream.py before the
+            # first converge), as docs/https-deploy.md describes the upstream
+            "hub_app_base_url": f"https://{UPSTREAM_TLS_NAME}",
+            "hub_nginx_tls_name": UPSTREAM_TLS_NAME,
+            "hub_nginx_server_names": [UPSTREAM_TLS_NAME],
+            "hub_nginx_tls_certificate": f"{UPSTREAM_CERT_DIR}/fullchain.pem",
+            "hub_nginx_tls_certificate_key": f"{UPSTREAM_CERT_DIR}/privkey.pem",
+            # the issuing service configured through hub_app's variables; its ACME directory
+            # is a port nothing listens on (the container has no way out), so an hourly order
+            # fails at once and is recorded
+            "hub_app_acme_dns_zone": "acme.jambiprov.example.go.id",
+            "hub_app_acme_directory_url": "https://127.0.0.1:14000/dir",
+            "hub_app_acme_tsig_name": "balai-acme",
+            "hub_app_acme_tsig_secret": UPSTREAM_TSIG_SECRET,
+        }
+        host["hub_app_allowed_hosts"] += [UPSTREAM_TLS_NAME]
         # Villages reach it over the link between the two namespaces (link_namespaces).
         host["hub_app_allowed_hosts"].append(LINK_UPSTREAM)
     host |= extra or {}
@@ -330,8 +421,10 @@ def booted_target(
     """A container of the variant, booted, with an inventory naming it in the group.
 
     slowdown multiplies the time allowed to make the root and to run a playbook (emulated
-    targets); host_vars are added to the host's inventory."""
+    targets), and so does BALAI_PROVISIONING_SLOWDOWN (a machine loaded by other work: a first
+    converge took over 15 minutes at load 18-24); host_vars are added to the host's inventory."""
     require_root_and_nspawn()
+    slowdown *= float(os.environ.get("BALAI_PROVISIONING_SLOWDOWN") or 1)
     # A container left by an interrupted run goes first.
     subprocess.run([str(PROVISION_TARGET), "down", name], capture_output=True, timeout=180)
     work = Path(tempfile.mkdtemp(prefix="balai-provisioning-"))
@@ -358,7 +451,9 @@ def booted_target(
     finally:
         if target is not None:
             timings.update({f"{variant}:{k}": v for k, v in target.timings.items()})
-        subprocess.run([str(PROVISION_TARGET), "down", name], capture_output=True, timeout=180)
+        subprocess.run(
+            [str(PROVISION_TARGET), "down", name], capture_output=True, timeout=180 * slowdown
+        )
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -5,6 +5,7 @@ import jinja2
 import yaml
 from ansible.plugins.filter.core import FilterModule as CoreFilters
 from ansible.plugins.filter.mathstuff import FilterModule as MathFilters
+from ansible.plugins.test.core import TestModule as CoreTests
 from ansible.plugins.test.mathstuff import TestModule as MathTests
 
 from .conftest import ANSIBLE_DIR
@@ -15,6 +16,7 @@ _env = jinja2.Environment(  # noqa: S701
 )
 _env.filters.update(CoreFilters().filters())
 _env.filters.update(MathFilters().filters())
+_env.tests.update(CoreTests().tests())
 _env.tests.update(MathTests().tests())
 
 

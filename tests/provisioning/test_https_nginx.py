@@ -163,6 +163,9 @@ def test_without_a_certificate_the_site_is_plain_http(tmp_path):
     assert result.stdout.strip() == "switched to http"
     assert site.mode() == "http.conf"
     config = site.dump()
+    # the names in the order given, the same on every run (a set's order is not: rewritten
+    # files and a reload on every converge)
+    assert f"server_name {NAME} balai.lan;" in config
     assert "listen 443" not in config and "return 301" not in config
     assert "Strict-Transport-Security" not in config
     assert "limit_req zone=balai_login burst=5 nodelay;" in config
@@ -179,6 +182,8 @@ def test_with_a_valid_certificate_the_site_is_https_and_port_80_redirects(tmp_pa
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "switched to https"
     config = site.dump()
+    assert f"server_name balai.lan {NAME};" in config  # port 80: the landing name first
+    assert f"server_name {NAME} balai.lan;" in config  # 443: the certificate's name first
     assert f"return 301 https://{NAME}$request_uri;" in config
     assert "listen 443 ssl http2 default_server;" in config
     assert f"ssl_certificate {site.tls_dir}/live/fullchain.pem;" in config
@@ -240,6 +245,27 @@ def test_upstream_with_its_own_certificate_admin_allowlist_port_and_terminator(t
     assert "location /.well-known/acme-challenge/" in config
     assert "set_real_ip_from 10.70.0.5;" in config
     assert "location ~ ^/sync/v[12]/" in config  # signed: kept on plain HTTP during the move
+
+
+def test_before_its_first_certificate_the_upstream_serves_http01_challenges(tmp_path):
+    # given: the upstream with a webroot for certbot and no certificate yet (plain-HTTP mode,
+    # which is what the CA reaches while certbot asks for the first one)
+    webroot = tmp_path / "acme-webroot"
+    site = Site(
+        tmp_path,
+        hub_nginx_tls_name="balai.jambiprov.example.go.id",
+        hub_nginx_server_names=["balai.jambiprov.example.go.id"],
+        hub_nginx_acme_webroot=str(webroot),
+    )
+    # when
+    result = site.select()
+    # then
+    assert result.returncode == 0, result.stderr
+    assert site.mode() == "http.conf"
+    config = site.dump()
+    challenge = config.split("location /.well-known/acme-challenge/ {", 1)
+    assert len(challenge) == 2, "plain-HTTP mode has no HTTP-01 location"
+    assert f"root {webroot};" in challenge[1].split("}", 1)[0]
 
 
 def test_admin_port_and_allowlist_in_plain_http_mode(tmp_path):

@@ -1,5 +1,7 @@
-"""upstream.yml on a bare Debian bookworm container with PostgreSQL: converge, converge again
-with no change, then the upstream serves through nginx on PostgreSQL. Then a village container
+"""upstream.yml on a bare Debian bookworm container with PostgreSQL and an operator-provided
+certificate (a throw-away CA's): converge, converge again with no change, then the upstream
+serves through nginx on PostgreSQL, over HTTPS only with HSTS and Secure cookies, its deploy
+check clean and its issuing service configured from role variables. Then a village container
 provisioned with the upstream in its inventory: enrolled on the upstream and pinning it through
 Ansible (a rerun changes nothing), a content bundle pushed to it by push-content.yml (twice:
 the second push applies nothing), and one real sync between the two over a link of their own.
@@ -14,7 +16,16 @@ import time
 
 import pytest
 
-from .conftest import LINK_UPSTREAM, http_get, joint_inventory, link_namespaces
+from .conftest import (
+    LINK_UPSTREAM,
+    UPSTREAM_CERT_DIR,
+    UPSTREAM_TLS_NAME,
+    UPSTREAM_TSIG_SECRET,
+    http_get,
+    joint_inventory,
+    link_namespaces,
+)
+from .throwaway_ca import ThrowawayCA
 
 pytestmark = pytest.mark.provisioning
 
@@ -58,9 +69,26 @@ def fleet(upstream_target, village_target, tmp_path_factory):
     return dataclasses.replace(village_target, inventory=inventory)
 
 
-def test_upstream_playbook_provisions_a_bare_root(upstream_target):
+@pytest.fixture(scope="module")
+def upstream_ca(tmp_path_factory):
+    """The throw-away CA of the upstream's certificate, and its root for the tests' curl."""
+    ca = ThrowawayCA()
+    root = tmp_path_factory.mktemp("upstream-ca") / "root.pem"
+    root.write_text(ca.root_pem)
+    return ca, root
+
+
+def test_upstream_playbook_provisions_a_bare_root(upstream_target, upstream_ca):
+    # given the operator's certificate for the upstream's name on the host (hub_nginx_tls_*)
+    key, fullchain, _ = upstream_ca[0].key_and_fullchain(UPSTREAM_TLS_NAME)
+    upstream_target.put_file(f"{UPSTREAM_CERT_DIR}/fullchain.pem", fullchain)
+    upstream_target.put_file(f"{UPSTREAM_CERT_DIR}/privkey.pem", key, mode="0600")
+    # when
     run = upstream_target.converge("upstream.yml", label="first_converge")
+    # then
     assert run.recap(upstream_target.name)["changed"] > 0
+    # and the issuing service's TSIG secret was never printed
+    assert UPSTREAM_TSIG_SECRET not in run.output
 
 
 def test_second_run_changes_nothing(upstream_target):
@@ -84,6 +112,48 @@ def test_upstream_serves_on_postgresql_through_nginx(upstream_target):
     assert (health["role"], health["database"]["vendor"]) == ("upstream", "postgresql")
     states = upstream_target.ssh("systemctl is-active balai-web balai-cluster postgresql")
     assert states.split() == ["active"] * 3
+
+
+def test_upstream_is_https_only_with_hsts_and_secure_cookies(upstream_target, upstream_ca):
+    root = upstream_ca[1]
+    assert (
+        upstream_target.ssh("readlink /etc/nginx/balai/mode.conf").strip().endswith("/https.conf")
+    )
+    # the admin login over HTTPS, its certificate verified by name against the test's root
+    login = upstream_target.curl(
+        f"https://{UPSTREAM_TLS_NAME}/admin/login/", name=UPSTREAM_TLS_NAME, cacert=root
+    )
+    assert (login.returncode, login.status) == (0, 200), login.error
+    assert login.header("Strict-Transport-Security") == "max-age=31536000"
+    cookies = login.headers.get("set-cookie", [])
+    assert cookies and all("; Secure" in cookie for cookie in cookies), cookies
+    # plain HTTP sends everyone to the name over HTTPS
+    plain = upstream_target.curl(f"http://{UPSTREAM_TLS_NAME}/admin/", name=UPSTREAM_TLS_NAME)
+    assert plain.status == 301
+    assert plain.header("Location") == f"https://{UPSTREAM_TLS_NAME}/admin/"
+    # a client's claim to have come over HTTPS is not believed on port 80 either
+    forged = upstream_target.curl(
+        f"http://{upstream_target.address}/healthz", "-H", "X-Forwarded-Proto: https"
+    )
+    assert forged.status == 200 and forged.header("Strict-Transport-Security") == ""
+
+
+def test_upstream_deploy_check_is_clean_and_the_issuing_service_configured(upstream_target):
+    # Django's deployment checks with the environment Ansible rendered (balai.certs.E002 among
+    # them: the DNS updater is configured from the TSIG name and the secret's file)
+    check = upstream_target.ssh("balai-manage check --deploy --fail-level WARNING 2>&1")
+    assert "System check identified no issues" in check, check
+    env = upstream_target.ssh("cat /etc/balai/balai.env")
+    assert "HUB_HTTPS=1\n" in env
+    assert "HUB_ACME_DNS_ZONE=acme.jambiprov.example.go.id\n" in env
+    assert "HUB_ACME_TSIG_SECRET_FILE=/etc/balai/acme_tsig.key\n" in env
+    # the secret is in its file, the service user's alone, never in the environment file
+    assert UPSTREAM_TSIG_SECRET not in env
+    secret = upstream_target.ssh(
+        "stat -c '%U %a' /etc/balai/acme_tsig.key && cat /etc/balai/acme_tsig.key"
+    )
+    assert secret.split("\n")[:2] == ["balai 400", UPSTREAM_TSIG_SECRET]
+    assert upstream_target.ssh("stat -c '%U %a' /var/lib/balai/acme").strip() == "balai 700"
 
 
 def test_village_provisioned_with_the_upstream_in_the_inventory_is_enrolled(upstream_target, fleet):

@@ -1,16 +1,22 @@
 """village.yml on a bare Debian bookworm container: converge, converge again with no change,
 check mode with no change, then the hub's behaviour (services, pages through nginx, no route
-to PyPI, a reboot, a backup and a restore, an upgrade rolled back and one kept).
+to PyPI, HTTPS once a certificate is installed from a file, a reboot, a backup and a restore,
+an upgrade rolled back and one kept, each still on HTTPS).
 
 One container for the module; the tests run in order and build on each other.
 """
 
 import base64
 import json
+import socket
+import ssl
+import time
 
 import pytest
+from cryptography import x509
 
-from .conftest import KEYS_DIR, http_get, provision_target
+from .conftest import KEYS_DIR, VILLAGE_TLS_NAME, http_get, provision_target
+from .throwaway_ca import ThrowawayCA
 
 pytestmark = pytest.mark.provisioning
 
@@ -20,6 +26,42 @@ MANAGE_SHELL = "balai-manage shell --no-imports --command"
 def _shell(target, code: str) -> str:
     lines = target.ssh(f"{MANAGE_SHELL} {json.dumps(code)}").strip().splitlines()
     return lines[-1] if lines else ""
+
+
+@pytest.fixture(scope="module")
+def https(tmp_path_factory):
+    """The throw-away CA whose root the tests' clients trust, and what was installed."""
+    ca = ThrowawayCA()
+    root = tmp_path_factory.mktemp("https") / "root.pem"
+    root.write_text(ca.root_pem)
+    return {"ca": ca, "root": root}
+
+
+def _served_serial(target, root) -> str | None:
+    """The serial (hex) of the certificate the hub serves for its name on 443, verified against
+    the test's root by name (a valid chain), or None while nothing valid answers."""
+    context = ssl.create_default_context(cafile=str(root))
+    try:
+        with (
+            socket.create_connection((target.address, 443), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=VILLAGE_TLS_NAME) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError):
+        return None
+    return format(x509.load_der_x509_certificate(der).serial_number, "x")
+
+
+def _install_from_usb(target, fullchain: str, file_name: str) -> str:
+    """A fullchain on a technician's USB stick, installed with certificate_install: its output
+    and exit status."""
+    path = f"/media/usb/{file_name}"
+    target.put_file(path, fullchain)
+    return target.ssh(f"balai-manage certificate_install {path} 2>&1; echo exit=$?", check=False)
+
+
+def _mode(target) -> str:
+    return target.ssh("readlink /etc/nginx/balai/mode.conf").strip().rsplit("/", 1)[-1]
 
 
 def test_village_playbook_provisions_a_bare_root(village_target):
@@ -158,7 +200,93 @@ def test_the_hub_has_no_route_to_pypi_and_installed_without_an_index(village_tar
     assert village_target.ssh("ls /opt/balai/current/wheelhouse | grep -c whl").strip() != "0"
 
 
-def test_services_come_back_after_a_reboot(village_target):
+def test_a_certificate_from_a_usb_stick_switches_nginx_to_https(village_target, https):
+    # given the hub on plain HTTP, its key and CSR made on the hub
+    assert _mode(village_target) == "http.conf"
+    assert _served_serial(village_target, https["root"]) is None
+    name_line, csr = village_target.ssh("balai-manage certificate_request").split("\n", 1)
+    assert name_line.startswith(f"{VILLAGE_TLS_NAME} key ")
+    assert village_target.ssh("stat -c '%U %a' /var/lib/balai/tls/hub.key").strip() == "balai 600"
+    # when the CSR is signed (the key never left the hub) and the chain installed from a file
+    fullchain, serial = https["ca"].fullchain_for_csr(csr, VILLAGE_TLS_NAME)
+    started = time.monotonic()
+    output = _install_from_usb(village_target, fullchain, "fullchain.pem")
+    # then the path unit has balai-tls-select switch nginx to HTTPS, serving the whole chain
+    assert f"installed serial {serial}" in output and "exit=0" in output, output
+    deadline = time.monotonic() + 30
+    while _served_serial(village_target, https["root"]) != serial:
+        assert time.monotonic() < deadline, village_target.ssh(
+            "systemctl status balai-tls-reload.path balai-tls-reload.service 2>&1", check=False
+        )
+        time.sleep(0.5)
+    village_target.timings["https_switch_seconds"] = round(time.monotonic() - started, 1)
+    https["serial"] = serial
+    assert _mode(village_target) == "https.conf"
+    page = village_target.curl(
+        f"https://{VILLAGE_TLS_NAME}/", name=VILLAGE_TLS_NAME, cacert=https["root"]
+    )
+    assert (page.returncode, page.status) == (0, 200), page.error
+    assert "Bukit Berantai" in page.body
+    # and never an HSTS policy on a village (an expired certificate must not lock phones out)
+    assert page.header("Strict-Transport-Security") == ""
+
+
+def test_on_https_balai_lan_redirects_and_the_admin_is_https_only(village_target, https):
+    # the landing name phones type goes to the HTTPS name
+    landing = village_target.curl("http://balai.lan/pasar/?q=1")
+    assert landing.status == 301
+    assert landing.header("Location") == f"https://{VILLAGE_TLS_NAME}/pasar/?q=1"
+    # the admin too, by its address or its name: its password never crosses the Wi-Fi in clear
+    for url in ("http://balai.lan/admin/login/", f"http://{village_target.address}/admin/"):
+        plain = village_target.curl(url)
+        assert plain.status == 301 and plain.header("Location").startswith(
+            f"https://{VILLAGE_TLS_NAME}/admin/"
+        ), url
+    login = village_target.curl(
+        f"https://{VILLAGE_TLS_NAME}/admin/login/", name=VILLAGE_TLS_NAME, cacert=https["root"]
+    )
+    assert login.status == 200
+    cookies = login.headers.get("set-cookie", [])
+    assert cookies and all("; Secure" in cookie for cookie in cookies), cookies
+    assert login.header("Strict-Transport-Security") == ""
+    # /healthz stays on port 80 for the host's own checks (hub_health), never redirected
+    assert village_target.curl("http://balai.lan/healthz").status == 200
+
+
+@pytest.mark.parametrize("problem", ["expired", "another name"])
+def test_an_unusable_certificate_is_refused_and_https_stays(village_target, https, problem):
+    # given the hub serving its certificate, and a bad one on the USB stick
+    # tried: one that expired yesterday, one for another village's name (both for the hub's key)
+    live = village_target.ssh("readlink /var/lib/balai/tls/live").strip()
+    csr = village_target.ssh("balai-manage certificate_request").split("\n", 1)[1]
+    if problem == "expired":
+        fullchain, _ = https["ca"].fullchain_for_csr(
+            csr, VILLAGE_TLS_NAME, days=2, start_days_ago=3
+        )
+    else:
+        fullchain, _ = https["ca"].fullchain_for_csr(csr, "balai.lain.desa.id")
+    # when
+    output = _install_from_usb(village_target, fullchain, "salah.pem")
+    # then it is refused with the reason, nothing on disk changes, nginx serves what it had
+    assert "refused:" in output and "exit=1" in output, output
+    reason = "kedaluwarsa" if problem == "expired" else "tidak berlaku untuk nama"
+    assert reason in output, output
+    assert village_target.ssh("readlink /var/lib/balai/tls/live").strip() == live
+    time.sleep(2)  # a reload the path unit might have started would be done by now
+    assert _mode(village_target) == "https.conf"
+    assert _served_serial(village_target, https["root"]) == https["serial"]
+
+
+def test_a_converge_after_the_switch_changes_nothing_and_keeps_https(village_target, https):
+    # when
+    run = village_target.converge("village.yml", label="rerun_on_https")
+    # then
+    assert run.recap(village_target.name)["changed"] == 0, run.changed_tasks()
+    assert _mode(village_target) == "https.conf"
+    assert _served_serial(village_target, https["root"]) == https["serial"]
+
+
+def test_services_come_back_after_a_reboot(village_target, https):
     # when the container is powered off and booted again
     provision_target("stop", village_target.name)
     provision_target("start", village_target.name)
@@ -168,9 +296,12 @@ def test_services_come_back_after_a_reboot(village_target):
         village_target.ssh("systemctl is-active balai-web balai-cluster nginx").split()
         == ["active"] * 3
     )
+    # on HTTPS still (balai-tls-reload.timer checks the certificate after a boot)
+    assert _mode(village_target) == "https.conf"
+    assert _served_serial(village_target, https["root"]) == https["serial"]
 
 
-def test_backup_then_restore_brings_the_data_back(village_target):
+def test_backup_then_restore_brings_the_data_back(village_target, https):
     # given an announcement and a media file on the hub, and a backup of them
     _shell(
         village_target,
@@ -195,7 +326,12 @@ def test_backup_then_restore_brings_the_data_back(village_target):
         )
         == "1"
     )
-    assert http_get(village_target.url("/media/uji/foto.txt"))[:1] == (200,)
+    media = village_target.curl(
+        f"https://{VILLAGE_TLS_NAME}/media/uji/foto.txt",
+        name=VILLAGE_TLS_NAME,
+        cacert=https["root"],
+    )
+    assert (media.status, media.body) == (200, "foto\n")
     village_target.wait_until_serving("/healthz")
 
 
@@ -219,7 +355,7 @@ def test_upgrade_rolls_back_an_unhealthy_release(village_target):
     village_target.wait_until_serving("/healthz", seconds=60)
 
 
-def test_upgrade_installs_a_healthy_release(village_target):
+def test_upgrade_installs_a_healthy_release(village_target, https):
     # given a new release (any change to the package makes one)
     before = village_target.ssh("readlink /opt/balai/current").strip()
     init = village_target.source / "hub" / "__init__.py"
@@ -240,3 +376,6 @@ def test_upgrade_installs_a_healthy_release(village_target):
         )
         == "1"
     )
+    # and nginx stays on HTTPS: the upgrade's roles do not flip it back to plain HTTP
+    assert _mode(village_target) == "https.conf"
+    assert _served_serial(village_target, https["root"]) == https["serial"]
