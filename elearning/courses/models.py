@@ -21,7 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hub.core.regions import REGION_PREFIX_RE
+from hub.core.regions import region_prefix_check
 from hub.sync.records import SyncedRecord
 
 from .profiles import nickname_clean, nickname_key
@@ -107,10 +107,7 @@ class Course(SyncedRecord):
 
     def clean(self):
         super().clean()
-        if self.region and not REGION_PREFIX_RE.match(self.region):
-            raise ValidationError(
-                {"region": _("Kode wilayah berisi 2, 4, 6 atau 10 angka tanpa titik.")}
-            )
+        region_prefix_check(self.region)
         if not (self.licence or "").strip() or not (self.source or "").strip():
             raise ValidationError(_("Setiap kursus wajib mencantumkan lisensi dan sumbernya."))
 

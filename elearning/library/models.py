@@ -16,7 +16,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hub.core.regions import REGION_PREFIX_RE
+from hub.core.regions import region_prefix_check
 from hub.sync.records import SyncedRecord
 
 # what kiwix-serve turns into a URL segment (/pustaka/<name without .zim>/): keep names plain
@@ -60,9 +60,6 @@ class LibraryArchive(SyncedRecord):
 
     def clean(self):
         super().clean()
-        if self.region and not REGION_PREFIX_RE.match(self.region):
-            raise ValidationError(
-                {"region": _("Kode wilayah berisi 2, 4, 6 atau 10 angka tanpa titik.")}
-            )
+        region_prefix_check(self.region)
         if not (self.licence or "").strip() or not (self.source or "").strip():
             raise ValidationError(_("Setiap arsip wajib mencantumkan lisensi dan sumbernya."))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 VILLAGE_KIND_DESA = "desa"
@@ -58,6 +59,13 @@ class VillageRegion:
     @property
     def kind(self) -> str:
         return VILLAGE_KIND_KELURAHAN if self.code[6] == "1" else VILLAGE_KIND_DESA
+
+
+def region_prefix_check(value: str, field: str = "region") -> None:
+    """Refuses a region audience that is not a Kemendagri code prefix (2, 4, 6 or 10 digits,
+    no dots): the check every model addressed by region runs in its ``clean()``."""
+    if value and not REGION_PREFIX_RE.match(value):
+        raise ValidationError({field: _("Kode wilayah berisi 2, 4, 6 atau 10 angka tanpa titik.")})
 
 
 def format_village_code(code: str) -> str:
