@@ -237,7 +237,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "hub.core.staticfiles.StaticFilesStorage"},
     # The sync engine's content-addressed blobs; an S3-compatible storage can replace it upstream.
     "sync_blobs": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
