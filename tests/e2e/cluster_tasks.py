@@ -35,6 +35,8 @@ def grow_past_max_rss(folder: str, tag: str) -> int:
 
 
 def sleep_then_report(folder: str, tag: str, seconds: float) -> int:
-    """Work for ``seconds`` (killed first when its timeout is shorter), then report."""
+    """Say it started (``<tag> started``), work for ``seconds`` (killed first when its timeout
+    is shorter), then report."""
+    report(folder, f"{tag} started")
     time.sleep(seconds)
     return report(folder, tag)

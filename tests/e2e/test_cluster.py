@@ -222,16 +222,9 @@ def test_sigterm_lets_the_running_task_finish_and_stops_in_seconds(tmp_path):
     try:
         cluster.start()
         task_id = cluster.enqueue("sleep_then_report", str(cluster.reports), "running", 3)
-        if not wait_until(
-            lambda: (
-                cluster.sql("SELECT count(*) FROM django_q_ormq WHERE lock > ?", ("2001",))
-                == [(1,)]
-            ),
-            TASK_TIMEOUT,
-            interval=0.1,
-        ):
-            cluster.fail("the task was not taken")
-        time.sleep(0.5)
+        # (running in the worker, not only taken from the queue by the pusher: a task taken
+        # but not yet started is left in the queue for the next start, by design)
+        cluster.report("running started")
         # when systemd stops it (SIGTERM to the main process: KillMode=mixed)
         started = time.monotonic()
         cluster.process.send_signal(signal.SIGTERM)
