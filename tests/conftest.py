@@ -49,7 +49,24 @@ def pytest_collection_modifyitems(config, items):
             )
         if MULTI_PROCESS_DIR in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
+            group = f"e2e-{item.path.stem}"
+            item.add_marker(pytest.mark.xdist_group(group))
+            if getattr(config.option, "loadgroup", False):  # an xdist worker, --dist loadgroup
+                _group_in_node_id(item, group)
+
+
+def _group_in_node_id(item, group: str) -> None:
+    """The group in the test's id as xdist's scheduler reads it (``id@group``). pytest-xdist 3.8
+    appends it to ``item._nodeid``, which pytest 9.2 no longer reads (its ids are structured,
+    ``item._id``): the group was lost and a module's tests went to both workers, each starting
+    the module's hubs again (pytest-dev/pytest-xdist#1386). Set here where the structured id
+    exists; xdist's own suffix still works on a pytest without it."""
+    if isinstance(getattr(item, "_id", None), str) or not hasattr(item, "_id"):
+        return
+    from _pytest.nodeid import NodeId
+
+    if not item.nodeid.endswith(f"@{group}"):
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 # The multi-process modules, longest first (seconds in one process on the 2-core machine,
