@@ -106,10 +106,21 @@ class _MultiProcessFirst:
     (a plugin object, since this module's own hook must run first, to mark before ``-m``)."""
 
     @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items):
+    def pytest_collection_modifyitems(self, config, items):
         multi = [item for item in items if MULTI_PROCESS_DIR in Path(item.path).parents]
         if not multi:
             return
+        if getattr(config.option, "loadgroup", False):
+            # after every plugin's hook (xdist's adds its suffix in its own): a module split
+            # between the workers starts its hubs twice, silently; say so instead
+            for item in multi:
+                if item.nodeid.count("@") != 1 or not item.nodeid.endswith(
+                    f"@e2e-{item.path.stem}"
+                ):
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: not in its module's xdist group (e2e-{item.path.stem}); "
+                        "see _group_in_node_id"
+                    )
         chosen = set(map(id, multi))
         rest = [item for item in items if id(item) not in chosen]
         items[:] = sorted(multi, key=_e2e_rank) + rest
