@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,8 +37,7 @@ from .processes import (
     hub_processes,
     kill_all,
     manage,
-    manage_many,
-    stop_process,
+    stop_processes,
     wait_until,
 )
 
@@ -166,7 +166,9 @@ def start_hub(
         )
     hub = Hub(data_dir=data_dir, port=port, log_path=log_path, process=process)
     timeout = timeout or START_TIMEOUT
-    if not wait_until(lambda: not hub.running or http_status(hub.url("/healthz")) == 200, timeout):
+    if not wait_until(
+        lambda: not hub.running or http_status(hub.url("/healthz")) == 200, timeout, interval=0.1
+    ):
         hub.kill_all()
         pytest.fail(f"/healthz did not answer 200 within {timeout} s.\n{hub.tail()}")
     if not hub.running:
@@ -278,17 +280,70 @@ class Agent:
         self.log.close()
 
 
-class UpstreamNode:
+def close_agents(agents: list[Agent]) -> None:
+    """Close agents side by side: each is told to end before any is waited for."""
+    for agent in agents:
+        if agent.process.poll() is None and not agent.process.stdin.closed:
+            with contextlib.suppress(OSError):
+                agent.process.stdin.close()
+    for agent in agents:
+        agent.close()
+
+
+class AgentsMixin:
+    """A node's agents (``agents``: every one started, closed by ``close``). The node's own set-up
+    (enrolling, naming) runs in a spare one, which the next :meth:`agent` call hands out: one
+    Django start instead of a ``manage.py`` process per command and an agent after them."""
+
+    env: dict
+    agents: list[Agent]
+    _spare: Agent | None = None
+
+    def _agent_log(self, number: int) -> Path:
+        raise NotImplementedError
+
+    def _new_agent(self) -> Agent:
+        agent = Agent(self.env, self._agent_log(len(self.agents)))
+        self.agents.append(agent)
+        return agent
+
+    def _alive(self, agent: Agent | None) -> bool:
+        # a test may have closed or dropped it (a restore replaces the files it holds open)
+        return agent is not None and agent in self.agents and agent.process.poll() is None
+
+    def _spare_agent(self) -> Agent:
+        if not self._alive(self._spare):
+            self._spare = self._new_agent()
+        return self._spare
+
+    def agent(self) -> Agent:
+        spare, self._spare = self._spare, None
+        return spare if self._alive(spare) else self._new_agent()
+
+
+class UpstreamNode(AgentsMixin):
     """The upstream: its own PostgreSQL database (a copy of the migrated template), a node key,
     under gunicorn with its cluster; ``env``: settings of its own (the ACME service's, say)."""
 
-    def __init__(self, base: Path, workers: int = 2, env: dict | None = None):
+    def __init__(
+        self, base: Path, workers: int = 2, env: dict | None = None, *, static: bool = False
+    ):
+        """``static``: with the village template's collected static files (the market's and the
+        verification's HTML pages need their manifest; Ansible runs collectstatic on a real
+        upstream, the same code's files as the village's): copied before the first start,
+        instead of a restart once a village has collected them."""
         pg = pg_settings()
         self.pg = pg
         self.db_name = f"balai_sync_{secrets.token_hex(4)}"
         templates.upstream_database(pg, self.db_name)
         self.base = base
         self.data_dir = base / "upstream-data"
+        if static:
+            shutil.copytree(
+                templates.village_template() / "static",
+                self.data_dir / "static",
+                dirs_exist_ok=True,
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.workers = workers
@@ -332,38 +387,73 @@ class UpstreamNode:
         up = wait_until(
             lambda: self.server.poll() is not None or http_status(self.url + "/healthz") == 200,
             timeout=60,
-            interval=0.2,
+            interval=0.1,
         )
         if not up or self.server.poll() is not None:
             pytest.fail("the upstream's gunicorn did not come up; see upstream-gunicorn.log")
 
     def stop(self, sig=signal.SIGTERM):
-        for process in (self.server, self.cluster):
-            if process:
-                stop_process(process, sig)
+        # gunicorn and the cluster side by side: each stops its workers in order
+        stop_processes([self.server, self.cluster], sig)
         self.log.close()
 
     def restart(self):
         self.stop()
         self.start()
 
-    def agent(self) -> Agent:
-        agent = Agent(self.env, self.base / f"upstream-agent-{len(self.agents)}.log")
-        self.agents.append(agent)
-        return agent
+    def _agent_log(self, number: int) -> Path:
+        return self.base / f"upstream-agent-{number}.log"
 
     def enroll(self, code: str, public_key: str):
-        manage(self.env, "village_enroll", code, "--public-key", public_key)
+        """``manage.py village_enroll CODE --public-key KEY``, in the spare agent."""
+        self._spare_agent()(
+            "exec", code=COMMANDS % [["village_enroll", code, "--public-key", public_key]]
+        )
 
     def close(self):
-        for agent in self.agents:
-            agent.close()
+        close_agents(self.agents)
         self.stop()
-        with templates.pg_connect(self.pg) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        database_drop_later(self.pg, self.db_name, self.base / "upstream-drop.log")
 
 
-class VillageNode:
+# ``manage.py`` commands in an agent, as tests.harness.commands runs them: each one's output
+COMMANDS = """
+from tests.harness.commands import main
+result = main(%r)
+"""
+DROP = """
+import json, sys
+import psycopg
+pg, name = json.loads(sys.argv[1]), sys.argv[2]
+with psycopg.connect(host=pg["HUB_TEST_PG_HOST"], port=pg["HUB_TEST_PG_PORT"],
+                     user=pg["HUB_TEST_PG_USER"], password=pg["HUB_TEST_PG_PASSWORD"],
+                     dbname="postgres", autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+"""
+
+
+DROPS: list[subprocess.Popen] = []  # kept, so none is reported as still running when collected
+
+
+def database_drop_later(pg: dict, name: str, log_path: Path) -> None:
+    """DROP DATABASE in a process of its own, not waited for: PostgreSQL checkpoints before it
+    answers (seconds on a busy machine) and nothing after a module's teardown needs the database
+    gone. The process outlives this one if it must; its errors go to ``log_path``."""
+    with log_path.open("ab") as log:
+        DROPS.append(
+            subprocess.Popen(
+                [sys.executable, "-c", DROP, json.dumps(pg), name],
+                cwd=ROOT,
+                env=clean_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+
+class VillageNode(AgentsMixin):
     """A village hub under scripts/run (gunicorn + cluster on SQLite), from the migrated
     template, enrolled on the upstream."""
 
@@ -392,13 +482,11 @@ class VillageNode:
             **self.extra_env,
         )
         url = f"http://{HOST}:{via_port or upstream.port}"
-        _code, public_key, _pinned = manage_many(
-            self.env,
-            [["village_set_code", code], ["node_init"], self._pin_command(url, upstream)],
-        )
+        self.agents: list[Agent] = []
+        commands = [["village_set_code", code], ["node_init"], self._pin_command(url, upstream)]
+        _code, public_key, _pinned = self._spare_agent()("exec", code=COMMANDS % commands)["result"]
         self.public_key = public_key.strip()
         upstream.enroll(code, self.public_key)
-        self.agents: list[Agent] = []
 
     @staticmethod
     def _pin_command(url: str, upstream: "UpstreamNode") -> list[str]:
@@ -407,12 +495,9 @@ class VillageNode:
     def pin(self, url: str, upstream: UpstreamNode):
         manage(self.env, *self._pin_command(url, upstream))
 
-    def agent(self) -> Agent:
-        agent = Agent(self.env, self.base / f"agent-{len(self.agents)}.log")
-        self.agents.append(agent)
-        return agent
+    def _agent_log(self, number: int) -> Path:
+        return self.base / f"agent-{number}.log"
 
     def close(self):
-        for agent in self.agents:
-            agent.close()
+        close_agents(self.agents)
         self.hub.stop()
