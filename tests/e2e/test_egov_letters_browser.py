@@ -23,7 +23,6 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.harness import templates
 from tests.harness.hubs import VILLAGE_CODES, UpstreamNode
 from tests.harness.processes import manage
 
@@ -69,10 +68,7 @@ def upstream(tmp_path_factory):
     """The conftest's upstream, with the static files collected (copied from the village
     template, as ``test_upstream_role`` does): the verification page is an HTML page, and
     without a manifest every such page fails on the upstream."""
-    base = tmp_path_factory.mktemp("sync")
-    static = templates.village_template() / "static"
-    shutil.copytree(static, base / "upstream-data" / "static")
-    node = UpstreamNode(base)
+    node = UpstreamNode(tmp_path_factory.mktemp("sync"), static=True)
     yield node
     node.close()
 

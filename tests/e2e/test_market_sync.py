@@ -9,15 +9,13 @@ down to the seller's village only; the village's answer comes back up and the bu
 import http.cookiejar
 import itertools
 import re
-import shutil
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES
-from tests.harness.processes import manage
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, UpstreamNode
 
 pytestmark = pytest.mark.e2e
 
@@ -136,16 +134,28 @@ result = str(order.pk)
 
 
 @pytest.fixture(scope="module")
+def upstream(tmp_path_factory):
+    """The conftest's upstream, with the static files collected (the market pages need them;
+    Ansible runs collectstatic on a real upstream): the village template's, collected by the
+    same code, copied before it starts."""
+    node = UpstreamNode(tmp_path_factory.mktemp("sync"), static=True)
+    yield node
+    node.close()
+
+
+@pytest.fixture(scope="module")
 def market(upstream, villages):
     """Categories seeded on the upstream, a seller village with a shop, another village."""
-    manage(upstream.env, "market_categories_seed")
     seller, other = villages(SELLER), villages(OTHER)
-    # the market pages need collected static files (Ansible runs collectstatic on a real
-    # upstream; UpstreamNode does not): the same code's files, as scripts/run collected them for
-    # the village, instead of another minute of compressing them
-    shutil.copytree(seller.data_dir / "static", upstream.data_dir / "static", dirs_exist_ok=True)
-    upstream.restart()
     s, o, u = seller.agent(), other.agent(), upstream.agent()
+    # ``manage.py market_categories_seed`` on the upstream, by its agent (a Django process
+    # already started), before either village syncs
+    run(
+        u,
+        "import io\n"
+        "from django.core.management import call_command\n"
+        "call_command('market_categories_seed', stdout=io.StringIO())",
+    )
     synced(s)
     synced(o)
     shop = run(s, SHOP_CODE)
