@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from tests.harness import templates
-from tests.harness.hubs import pg_settings
+from tests.harness.hubs import database_drop_later, pg_settings
 from tests.harness.processes import ROOT, VENV_BIN, free_port, manage
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +32,7 @@ def upstream_env(tmp_path_factory):
     env["HUB_SECRET_KEY"] = secrets.token_urlsafe(40)
     del env["HUB_NODE_CODE"]  # as a new upstream before its operator names it
     yield env
-    with templates.pg_connect(pg) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    database_drop_later(pg, name, data_dir / "drop.log")
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -68,7 +67,7 @@ def test_upstream_migrates_and_serves_on_postgresql(upstream_env):
                 status, body = _get(f"{base}/healthz")
                 break
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.1)
         # then the health check reports PostgreSQL
         assert status == 200, body
         assert '"vendor": "postgresql"' in body and '"role": "upstream"' in body
