@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -109,17 +110,25 @@ def served(tmp_path_factory, django_db_setup, django_db_blocker):
     starter = HubStarter(base / "hub", template="demo")
     bind = pebble = nginx = None
     try:
-        bind, pebble = servers.servers_start(base / "acme", {NAME: CODE})
-        hub = starter(extra_env=HUB_ENV)
-        hub_manage(
+        # pebble and BIND come up while the hub starts
+        with ThreadPoolExecutor(1) as pool:
+            acme = pool.submit(servers.servers_start, base / "acme", {NAME: CODE})
+            try:
+                hub = starter(extra_env=HUB_ENV)
+            finally:
+                bind, pebble = acme.result()
+        # the village's code if the demo has none, then ``manage.py certificate_request``: one
+        # Django start for both
+        csr_pem = hub_manage(
             hub.data_dir,
             "shell",
             "-c",
+            "from django.core.management import call_command\n"
             "from hub.site.identity import village_code\n"
             "from hub.site.services import village_identity_set\n"
-            f"village_code() or village_identity_set(code='{CODE}')",
-        )
-        csr_pem = hub_manage(hub.data_dir, "certificate_request").split("\n", 1)[1]
+            f"village_code() or village_identity_set(code='{CODE}')\n"
+            "call_command('certificate_request')",
+        ).split("\n", 1)[1]
 
         # the upstream's ordering, in this process, rolled back afterwards
         request = CertificateRequest(
