@@ -160,8 +160,11 @@ def test_a_backlog_of_many_batches_goes_up_two_at_a_time_and_converges(pair):
     run = result["runs"][-1]
     others = v("exec", code=OTHER_RUNS_CODE)["result"]
     assert run["records_up"] == 300, (run, others)
-    # and the batches went up two at a time (the next crossing while the one before applied)
+    # and the batches went up two at a time (the next crossing while the one before applied),
+    # the pipeline to the end: no answer refused (each bound to its own request), no fallback
     assert seen["pushes"] >= 5 and seen["most"] == 2, (seen, result["runs"])
+    logs = "".join(p.read_text(errors="replace") for p in village.base.glob("agent-*.log"))
+    assert "pipelined push stopped" not in logs, logs[-3000:]
     # and every record arrived once, as in the village, and the checkpoint is at the end
     mine, theirs = same_records(v, u, village.code)
     assert mine == theirs

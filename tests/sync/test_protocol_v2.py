@@ -200,6 +200,19 @@ def test_a_replayed_request_is_refused(upstream, transport):
         assert SeenNonce.objects.filter(node=VILLAGE, nonce=nonce).count() == 1
 
 
+def test_answers_to_requests_in_flight_together_are_each_bound_to_their_own(upstream, transport):
+    # given two requests signed before either is answered (a pipelined push sends them from
+    # two threads)
+    up = Upstream(SyncState.load(), VILLAGE, transport=transport)
+    first, first_nonce = up._headers("GET", "/sync/v2/changes?after=0", b"")
+    second, second_nonce = up._headers("GET", "/sync/v2/changes?after=0", b"")
+    # when both answers come back
+    answers = [send(transport, "GET", "/sync/v2/changes?after=0", h) for h in (first, second)]
+    # then each verifies against its own request, in whatever order they are read
+    up.verify(answers[1], second_nonce, answers[1].data)
+    up.verify(answers[0], first_nonce, answers[0].data)
+
+
 def test_an_answer_bound_to_another_request_is_not_an_answer(upstream, transport):
     # given two signed requests and the answer to the first
     up = Upstream(SyncState.load(), VILLAGE, transport=transport)

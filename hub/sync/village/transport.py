@@ -199,7 +199,9 @@ class Upstream:
         self.protocol = settings.SYNC_PROTOCOL
         self.prefix = f"/sync/v{self.protocol}"
         self.header_up, self.header_down = HEADER_BYTES[self.protocol]
-        self._sent: tuple[str, httpsig.Request] | None = None  # (nonce, request) signed last
+        # v2: the requests signed and not answered yet, by nonce, so each answer is bound to its
+        # own request (a pipelined push has several in flight on different threads)
+        self._sent: dict[str, httpsig.Request] = {}
 
     def path(self, endpoint: str) -> str:
         """The path of an endpoint (``push``, ``changes?after=3``) in the protocol spoken."""
@@ -221,7 +223,8 @@ class Upstream:
                 method=method, url=url, headers=headers, body=body, key_id=self.node,
                 key=self.key, created=stamp, nonce=nonce,
             )  # fmt: skip
-            self._sent = (nonce, httpsig.Request(method.upper(), url, headers))
+            with self._counting:
+                self._sent[nonce] = httpsig.Request(method.upper(), url, headers)
             return headers, nonce
         nonce = signing.new_nonce()
         message = signing.request_message(
@@ -251,6 +254,7 @@ class Upstream:
                     stream=True,
                 )  # fmt: skip
             except TransportError as exc:
+                self._forget(nonce)
                 cut = not isinstance(exc, ConnectFailed)
                 if cut:
                     # it may have crossed the link, in part or whole, before the cut: a
@@ -267,7 +271,11 @@ class Upstream:
                     continue
                 self.transport.reset()
                 raise (LinkCut if cut else LinkDown)(f"link down: {exc}") from exc
-            data = self._read_capped(response, sent=len(body))
+            try:
+                data = self._read_capped(response, sent=len(body))
+            except SyncError:
+                self._forget(nonce)
+                raise
             self._count(len(body) + self.header_up, len(data) + self.header_down)
             self.carried += len(body) + self.header_up + len(data) + self.header_down
             self.verify(response, nonce, data)
@@ -344,6 +352,10 @@ class Upstream:
                        "again from zero")  # fmt: skip
         raise UpstreamRestored("the upstream was restored from a backup; syncing again from zero")
 
+    def _forget(self, nonce: str) -> None:
+        with self._counting:
+            self._sent.pop(nonce, None)
+
     def verify(self, response, nonce: str, data: bytes) -> None:
         if self.protocol == 2:
             self._verify_v2(response, nonce, data)
@@ -359,7 +371,8 @@ class Upstream:
             )
 
     def _verify_v2(self, response, nonce: str, data: bytes) -> None:
-        sent = self._sent[1] if self._sent and self._sent[0] == nonce else None
+        with self._counting:
+            sent = self._sent.pop(nonce, None)
         try:
             if sent is None:
                 raise httpsig.InvalidSignature("no request of ours to bind it to")
@@ -379,7 +392,8 @@ class Upstream:
         """Fetch a blob into its partial file from where it stopped; True when complete."""
         offset = blobs.partial_offset(sha)
         path = self.path(f"blobs/{sha}")
-        headers, _nonce = self._headers("GET", path, b"")
+        headers, nonce = self._headers("GET", path, b"")
+        self._forget(nonce)  # a blob is checked by its SHA-256, not by the answer's signature
         if offset:
             headers["Range"] = f"bytes={offset}-"
         try:
