@@ -51,6 +51,7 @@ from tests.harness.hubs import VILLAGE_CODES, UpstreamNode, VillageNode
 from tests.harness.linksim import LinkSim
 
 from .common import KB, MB, ROOT, BenchError, kb, percentile, say
+from .sync_timeline import push_timeline, timeline_table
 
 TARGET_IDLE_BYTES = 1 * KB
 TARGET_PUSH_RATIO = 1.1
@@ -103,7 +104,11 @@ class BenchUpstream(UpstreamNode):
     its answer, so nothing could be warm) and an access log to count requests."""
 
     def __init__(self, base: Path, *, threads: int, access_log: Path):
-        self.bench_env = {"HUB_WEB_THREADS": str(threads), "HUB_ACCESS_LOG": str(access_log)}
+        self.bench_env = {
+            "HUB_WEB_THREADS": str(threads),
+            "HUB_ACCESS_LOG": str(access_log),
+            "HUB_SYNC_TIMELINE": "1",  # the push's steps (bench/sync_timeline.py)
+        }
         self.access_log = access_log
         super().__init__(base, workers=2)
 
@@ -138,9 +143,10 @@ def measured(link: LinkSim, upstream: BenchUpstream):
     link.reset_stats()
     before = len(upstream.sync_requests())
     started = time.monotonic()
-    out: dict = {}
+    out: dict = {"started": started}
     yield out
-    out["seconds"] = time.monotonic() - started
+    out["ended"] = time.monotonic()
+    out["seconds"] = out["ended"] - started
     stats = link.stats()
     out.update({k: stats[k] for k in ("connections", "bytes_up", "bytes_down", "cuts")})
     time.sleep(0.2)  # gunicorn writes the access line after the answer has left
@@ -227,6 +233,7 @@ result = {{"records": len(records), "ndjson": len(raw), "zstd": len(compress(raw
 def bench_push(
     results: Results, v, u, link: LinkSim, upstream: BenchUpstream, n: int, settle: float,
     pipeline: int | None = None, prefix: str = RECORD_PREFIX, label: str = "",
+    logs: tuple = (),
 ) -> None:  # fmt: skip
     say(f"push: making {n:,} announcements of three paragraphs in the village")
     started = time.monotonic()
@@ -281,6 +288,10 @@ def bench_push(
         "run": run,
         "arrived_upstream_when_the_sync_ended": arrived,
     }
+    time.sleep(0.5)  # the last log lines
+    steps = push_timeline([p for pattern in logs for p in pattern()], m["started"], m["ended"])
+    data["timeline"] = {str(k): v for k, v in steps.items()}
+    say("push timeline (s from the sync's start):\n" + "\n".join(timeline_table(steps)))
     say(
         f"push: sync {run['outcome']} after {m['seconds']:.1f} s {run['error'][:100]}; "
         f"{run['records_up']:,} records acknowledged, {len(pushes)} push requests answered, "
@@ -946,7 +957,14 @@ def main(argv: list[str]) -> int:
             stack.callback(upstream.close)
             link = stack.enter_context(LinkSim(upstream.port))
             say(f"starting the village (scripts/run) behind linksim on port {link.port}")
-            village = VillageNode(base, VILLAGE_CODES[0], upstream, via_port=link.port)
+            village = VillageNode(
+                base, VILLAGE_CODES[0], upstream, via_port=link.port,
+                env={"HUB_SYNC_TIMELINE": "1"},
+            )  # fmt: skip
+            logs = (
+                lambda: sorted(village.base.glob("agent-*.log")),
+                lambda: [upstream.base / "upstream-gunicorn.log"],
+            )
             stack.callback(village.close)
             v, u = village.agent(), upstream.agent()
             # the cluster's own schedule must not sync through the link while it is measured
@@ -980,12 +998,12 @@ def main(argv: list[str]) -> int:
                 if args.push_compare:
                     bench_push(
                         results, v, u, link, upstream, args.records, args.settle_seconds,
-                        1, prefix="catatan serial", label=" (one batch at a time)",
+                        1, prefix="catatan serial", label=" (one batch at a time)", logs=logs,
                     )  # fmt: skip
                 bench_push(
                     results, v, u, link, upstream, args.records, args.settle_seconds,
                     (args.push_pipeline or 2) if args.push_compare else args.push_pipeline,
-                    label=" (pipelined)" if args.push_compare else "",
+                    label=" (pipelined)" if args.push_compare else "", logs=logs,
                 )  # fmt: skip
             if "cut" in parts:
                 bench_cut_push(results, v, u, link, upstream, args.cut_records)

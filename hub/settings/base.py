@@ -473,6 +473,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # lockouts and repeated failures (WARNING), not every failed login
         "axes": {"level": "WARNING"},
+        # a push's steps with monotonic timestamps (hub/sync/core/timeline.py, bench sync)
+        "hub.sync.timeline": {"level": "DEBUG" if env_bool("HUB_SYNC_TIMELINE", False) else "INFO"},
     },
 }
 

@@ -18,6 +18,7 @@ from ..blobs import access
 from ..changes.apply import blob_arrived, changes_apply
 from ..changes.feed import feed_page, ingest_refs
 from ..core.identity import require_node_code
+from ..core.timeline import mark
 from ..models import Node, SeenNonce
 from ..registry import heartbeat_facts_clean
 from ..wire.codec import WireError, decode_page, encode_page
@@ -157,11 +158,14 @@ def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> by
         cursor_check(node=node, cursor=cursor, push_after=None if ordered else b_after)
     now = timezone.now()
     ack = {"after": b_after, "to": b_to, "applied": 0, "skipped": 0, "refused": []}
+    mark("up.decoded", after=b_after, to=b_to, count=len(items), ordered=ordered)
     if ordered and node.push_seq < b_after:
         _wait_for_predecessor(node, b_after)
+        mark("up.waited", after=b_after)
     if items or ordered:
         with transaction.atomic():
             locked = Node.objects.select_for_update().get(pk=node.pk)
+            mark("up.locked", after=b_after)
             if ordered and locked.push_seq < b_after:
                 raise OutOfOrder(locked.push_seq, b_after)
             result = changes_apply(
@@ -181,6 +185,8 @@ def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> by
                     "heartbeat",
                 ]
             )
+            mark("up.applied", after=b_after)
+        mark("up.committed", after=b_after)
         ack.update(result.as_dict())
         if ordered:
             ack["in_order"] = True

@@ -21,9 +21,11 @@ from hub.core.roles import is_upstream
 
 from .. import blobs
 from ..blobs.http import blob_response
+from ..core import timeline
 from ..core.generation import HEADER as HEADER_GENERATION
 from ..core.generation import local_generation, valid_generation
 from ..core.identity import local_node_code
+from ..core.timeline import mark
 from ..models import Node, SeenNonce
 from ..wire import httpsig, keys
 from ..wire.codec import WireError
@@ -216,6 +218,11 @@ def signed_endpoint(view):
     @functools.wraps(view)
     def wrapper(request, *args, protocol=1, **kwargs):
         request.sync_protocol = protocol
+        timed = view.__name__ == "push" and timeline.enabled()
+        if timed:
+            mark("up.head")
+            # the body's last byte here (read before the size check only when timing a bench)
+            mark("up.body", bytes=len(request.body))
         if not is_upstream():
             return error(404, "not_upstream", "this hub is not an upstream", request=request)
         try:
@@ -242,7 +249,10 @@ def signed_endpoint(view):
             return error(409, exc.code, exc.detail, nonce, request=request, **exc.extra)
         except (WireError, blobs.BlobError, ValueError) as exc:
             return error(400, "bad_request", str(exc)[:300], nonce, request=request)
-        return _signed(response, nonce, request)
+        response = _signed(response, nonce, request)
+        if timed:
+            mark("up.answer", status=response.status_code)
+        return response
 
     return wrapper
 

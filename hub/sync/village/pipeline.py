@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from ..changes.feed import ingest_upload_refs, push_batch
+from ..core.timeline import mark
 from ..models import SyncRun, SyncState
 from ..wire.codec import WireError, decode_page, encode_page
 from .transport import LinkCut, NotAnAnswer, SyncError, Upstream
@@ -43,11 +44,14 @@ class Sent:
     future: object
 
 
-def _post(up: Upstream, body: bytes):
+def _post(up: Upstream, body: bytes, after: int):
+    mark("village.post", after=after, bytes=len(body))
     try:
-        return up.request(
+        answer = up.request(
             "POST", up.path("push"), body, content_type="application/x-ndjson", retry=False
         )
+        mark("village.answer", after=after)
+        return answer
     finally:
         connections.close_all()  # this worker thread's own, if a stale-clock retry opened one
 
@@ -73,6 +77,7 @@ def push_pipelined(up: Upstream, state: SyncState, run: SyncRun, me: str, *, hoo
     try:
         while True:
             while more_to_send and len(in_flight) < depth:
+                mark("village.build", after=after)
                 hooks.durable_commit()
                 size = hooks.batch_bytes(state)
                 batch = push_batch(me=me, after=after, max_bytes=size)
@@ -87,7 +92,8 @@ def push_pipelined(up: Upstream, state: SyncState, run: SyncRun, me: str, *, hoo
                 if batch.more:
                     header["feed"] = False
                 body = encode_page(header, batch.items)
-                future = executor.submit(_post, up, body)
+                mark("village.built", after=after, to=batch.to, count=batch.count, bytes=len(body))
+                future = executor.submit(_post, up, body, batch.after)
                 in_flight.append(Sent(batch, body, size, future))
                 after, more_to_send = batch.to, batch.more
             sent = in_flight.popleft()
@@ -103,9 +109,11 @@ def push_pipelined(up: Upstream, state: SyncState, run: SyncRun, me: str, *, hoo
                 _drain(in_flight, up, state, run, unacked=[sent])
                 return None
             reply, items = _read(answer)
+            mark("village.read", after=sent.batch.after)
             if not _accept(reply, sent, state, run, unacked=[]):
                 _drain(in_flight, up, state, run, unacked=[sent])
                 return None
+            mark("village.acked", after=sent.batch.after)
             if sent.batch.more:
                 hooks.batch_bytes_set(state, sent.size + sent.size // 4)
                 continue

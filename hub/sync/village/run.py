@@ -27,6 +27,7 @@ from ..changes.apply import blob_arrived, changes_apply
 from ..changes.feed import backlog_figures, ingest_upload_refs, push_batch
 from ..core.identity import require_node_code
 from ..core.journal import adopt_unowned
+from ..core.timeline import mark
 from ..models import BlobNeed, BlobUpload, SyncRun, SyncState
 from ..registry import heartbeat_facts_collect
 from ..wire import keys
@@ -203,6 +204,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
         # the pipeline stopped (a cut, a refusal): one batch at a time from the checkpoint
     cuts = 0
     while True:
+        mark("village.build", after=state.push_seq)
         _durable_commit()  # also what was saved while the previous batch was on its way
         size = batch_bytes(state)
         batch = push_batch(me=me, after=state.push_seq, max_bytes=size)
@@ -212,6 +214,8 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
             "heartbeat": heartbeat(state, me),
         }
         body = encode_page(header, batch.items)
+        mark("village.built", after=batch.after, to=batch.to, count=batch.count, bytes=len(body))
+        mark("village.post", after=batch.after, bytes=len(body))
         try:
             answer = up.request(
                 "POST",
@@ -230,6 +234,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
                 raise LinkCut(f"{cuts} pushes cut in a row: {exc}") from exc
             continue
         cuts = 0
+        mark("village.answer", after=batch.after)
         if batch.more:
             _batch_bytes_set(state, size + size // 4)
         try:
@@ -247,6 +252,7 @@ def exchange(up: Upstream, state: SyncState, run: SyncRun, me: str) -> None:
         run.refused += len(ack.get("refused") or [])
         for refusal in ack.get("refused") or []:
             logger.warning("sync: upstream refused %s", refusal)
+        mark("village.acked", after=batch.after)
         more = _apply_page(state, reply, items, run, me)
         if not batch.more:
             _pull_rest(up, state, run, me, more)
