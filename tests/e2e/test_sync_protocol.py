@@ -140,7 +140,7 @@ def test_an_upstream_restored_from_an_older_dump_gets_back_what_it_lost(
     u.close()
     upstream.stop()
     with templates.pg_connect(pg) as conn:
-        conn.execute(f'DROP DATABASE "{upstream.db_name}" WITH (FORCE)')
+        templates.drop_database(conn, upstream.db_name)
         conn.execute(f'CREATE DATABASE "{upstream.db_name}"')
     subprocess.run(
         ["pg_restore", *connect, "-d", upstream.db_name, "--no-owner", str(dump)],

@@ -421,14 +421,13 @@ COMMANDS = """
 from tests.harness.commands import main
 result = main(%r)
 """
+# (templates.drop_database: without FORCE, which the test role may be refused)
 DROP = """
 import json, sys
-import psycopg
+from tests.harness import templates
 pg, name = json.loads(sys.argv[1]), sys.argv[2]
-with psycopg.connect(host=pg["HUB_TEST_PG_HOST"], port=pg["HUB_TEST_PG_PORT"],
-                     user=pg["HUB_TEST_PG_USER"], password=pg["HUB_TEST_PG_PASSWORD"],
-                     dbname="postgres", autocommit=True) as conn:
-    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+with templates.pg_connect(pg) as conn:
+    templates.drop_database(conn, name)
 """
 
 

@@ -268,6 +268,32 @@ def upstream_env(pg: dict, db_name: str, data_dir: Path) -> dict:
     return env
 
 
+def drop_database(conn, name: str, *, timeout: float = 30) -> None:
+    """Drop database ``name`` if it exists, from ``conn`` (autocommit, on another database).
+
+    Not ``WITH (FORCE)``: that ends every other session on it and refuses (InsufficientPrivilege)
+    when one is not this role's, e.g. an autovacuum worker analysing it after a bench's 10,000
+    inserts; the test role is no superuser. So this role's own sessions are ended here (a hub
+    just stopped may leave its backends for a moment), and a plain DROP stops an autovacuum
+    worker by itself and waits up to 5 s for the rest; retried while sessions linger."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while True:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+            "AND usename = current_user AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def upstream_database(pg: dict, db_name: str) -> None:
     """Create ``db_name`` as a copy of the migrated upstream template (made first if needed)."""
     template = upstream_template(pg)
@@ -296,7 +322,7 @@ def upstream_template(pg: dict) -> str:
 
 def _build_database(conn, pg: dict, template: str) -> None:
     building = f"{template}_{os.getpid()}"
-    conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+    drop_database(conn, building)
     conn.execute(f'CREATE DATABASE "{building}"')
     data_dir = CACHE_DIR / f".{building}"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -308,7 +334,7 @@ def _build_database(conn, pg: dict, template: str) -> None:
     try:
         manage(env, "migrate", "--noinput", "-v0", timeout=600)
     except BaseException:
-        conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        drop_database(conn, building)
         raise
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -324,7 +350,7 @@ def _prune_databases(conn) -> None:
     for name, comment in rows:
         last_used = int(comment) if comment and comment.isdigit() else 0
         if time.time() - last_used > KEEP_UNUSED_SECONDS:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(conn, name)
 
 
 def build_all(pg: dict | None) -> None:
