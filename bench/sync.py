@@ -215,10 +215,14 @@ records = list(spec.model._base_manager.filter(title__startswith={prefix!r}))
 seq = dict(JournalEntry.objects.filter(model=spec.label).values_list("uid", "seq"))
 records.sort(key=lambda obj: seq[obj.pk])
 raw = b"\\n".join(dumps(record_to_wire(obj, spec)) for obj in records)
-# the batches the next push will send, as the client encodes them (without its heartbeat)
+# the batches the next push will send, as the client encodes them (without its heartbeat);
+# a pipelined push sends smaller ones (hub/sync/village/pipeline.py)
+size = settings.SYNC_BATCH_MAX_BYTES
+if settings.SYNC_PUSH_PIPELINE > 1:
+    size = min(size, settings.SYNC_PUSH_PIPELINE_BATCH_BYTES)
 batches, after = [], SyncState.load().push_seq
 while True:
-    batch = push_batch(me=require_node_code(), after=after, max_bytes=settings.SYNC_BATCH_MAX_BYTES)
+    batch = push_batch(me=require_node_code(), after=after, max_bytes=size)
     header = {{"batch": {{"after": batch.after, "to": batch.to}}, "cursor": 0, "heartbeat": {{}}}}
     batches.append({{"records": batch.count, "raw": batch.raw_bytes,
                     "body": len(encode_page(header, batch.items))}})
@@ -240,6 +244,15 @@ def bench_push(
     code = CUT_CREATE_CODE.format(words=CUT_WORDS, n=n, prefix=prefix)
     v("exec", code=code, timeout=1800)
     made_seconds = time.monotonic() - started
+    if pipeline is not None:
+        # the agent process runs the sync: its settings decide (1: one batch after the other)
+        exec_result(
+            v,
+            "from django.conf import settings\nfrom hub.sync.village import transport\n"
+            f"settings.SYNC_PUSH_PIPELINE = {pipeline}\n"
+            "transport._transports.clear()  # a pool of as many warm connections\n"
+            "result = None",
+        )
     reference = exec_result(v, REFERENCE_CODE.format(prefix=prefix + " "))
     if reference["records"] != n:
         raise BenchError(f"the village holds {reference['records']} bench records, not {n}")
@@ -249,13 +262,6 @@ def bench_push(
         f"zstd {kb(reference['zstd'])}; the push will be {len(batches)} batches "
         f"({', '.join(str(b['records']) for b in batches)} records)"
     )
-    if pipeline is not None:
-        # the agent process runs the sync: its settings decide (1: one batch after the other)
-        exec_result(
-            v,
-            "from django.conf import settings\n"
-            f"settings.SYNC_PUSH_PIPELINE = {pipeline}\nresult = None",
-        )
     depth = exec_result(v, "from django.conf import settings\nresult = settings.SYNC_PUSH_PIPELINE")
     results.data["push_pipeline"] = depth
     say(f"push: {depth} batch(es) in flight at once (SYNC_PUSH_PIPELINE)")
@@ -995,6 +1001,9 @@ def main(argv: list[str]) -> int:
 
             # late: a push that times out leaves the upstream applying its batch for a while
             if "push" in parts:
+                pipelined = args.push_pipeline or exec_result(
+                    v, "from django.conf import settings\nresult = settings.SYNC_PUSH_PIPELINE"
+                )
                 if args.push_compare:
                     bench_push(
                         results, v, u, link, upstream, args.records, args.settle_seconds,
@@ -1002,7 +1011,7 @@ def main(argv: list[str]) -> int:
                     )  # fmt: skip
                 bench_push(
                     results, v, u, link, upstream, args.records, args.settle_seconds,
-                    (args.push_pipeline or 2) if args.push_compare else args.push_pipeline,
+                    pipelined,
                     label=" (pipelined)" if args.push_compare else "", logs=logs,
                 )  # fmt: skip
             if "cut" in parts:

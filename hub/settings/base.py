@@ -533,8 +533,14 @@ SYNC_PUSH_CUTS_MAX = env_int("HUB_SYNC_PUSH_CUTS_MAX", 6)
 # Push batches in flight at once, each on its own connection (1: one after the other): the
 # next batch crosses the link while the upstream applies the one before. The upstream applies a
 # pipelined batch only in order, waiting at most SYNC_PUSH_ORDER_WAIT seconds for the one before.
-SYNC_PUSH_PIPELINE = env_int("HUB_SYNC_PUSH_PIPELINE", 2)
+# A pipelined push sends batches of at most SYNC_PUSH_PIPELINE_BATCH_BYTES (raw NDJSON, ~100 KB
+# of zstd): several in flight keep the link busy while each is applied, and the last one's apply
+# after the last byte is short. The upstream lets SYNC_PUSH_ORDER_WAITERS batches of one village
+# wait for their predecessor at a time (8 at most).
+SYNC_PUSH_PIPELINE = env_int("HUB_SYNC_PUSH_PIPELINE", 3)
+SYNC_PUSH_PIPELINE_BATCH_BYTES = env_int("HUB_SYNC_PUSH_PIPELINE_BATCH_BYTES", 512 * 1024)
 SYNC_PUSH_ORDER_WAIT = env_int("HUB_SYNC_PUSH_ORDER_WAIT", 30)
+SYNC_PUSH_ORDER_WAITERS = env_int("HUB_SYNC_PUSH_ORDER_WAITERS", 4)
 # While backing off, a TCP connect to the upstream every SYNC_PROBE_INTERVAL seconds (rounded up
 # to the cluster's 30 s scheduler tick); one that connects starts a sync at once.
 SYNC_PROBE_INTERVAL = env_int("HUB_SYNC_PROBE_INTERVAL", 30)

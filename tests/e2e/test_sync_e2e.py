@@ -141,7 +141,7 @@ result = {n}
 """
 
 
-def test_a_backlog_of_many_batches_goes_up_two_at_a_time_and_converges(pair):
+def test_a_backlog_of_many_batches_goes_up_several_at_a_time_and_converges(pair):
     village, v, u = pair
     assert v("sync")["ok"]
     max_bytes = v("exec", code="from django.conf import settings\n"
@@ -149,7 +149,7 @@ def test_a_backlog_of_many_batches_goes_up_two_at_a_time_and_converges(pair):
     # given 300 announcements of realistic size (three paragraphs), in batches of 24 KB
     v("exec", code=REALISTIC_CODE.format(words=WORDS, n=300), timeout=300)
     depth = v("exec", code=PIPELINE_WATCH_CODE)["result"]
-    assert depth == 2
+    assert depth >= 2
     try:
         # when the village syncs
         result = v("sync", timeout=300)
@@ -160,9 +160,9 @@ def test_a_backlog_of_many_batches_goes_up_two_at_a_time_and_converges(pair):
     run = result["runs"][-1]
     others = v("exec", code=OTHER_RUNS_CODE)["result"]
     assert run["records_up"] == 300, (run, others)
-    # and the batches went up two at a time (the next crossing while the one before applied),
+    # and the batches went up several at a time (the next crossing while the one before applied),
     # the pipeline to the end: no answer refused (each bound to its own request), no fallback
-    assert seen["pushes"] >= 5 and seen["most"] == 2, (seen, result["runs"])
+    assert seen["pushes"] >= 5 and seen["most"] == depth, (seen, result["runs"])
     logs = "".join(p.read_text(errors="replace") for p in village.base.glob("agent-*.log"))
     assert "pipelined push stopped" not in logs, logs[-3000:]
     # and every record arrived once, as in the village, and the checkpoint is at the end

@@ -10,7 +10,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from .. import blobs
@@ -76,51 +76,76 @@ class OutOfOrder(Exception):
         self.push_seq = push_seq
 
 
-# pg_advisory_lock keys of "one waiting pipelined batch per node": this base plus the node's
-# code (ten digits at most), far from the journal's key (hub/sync/core/journal.py)
+# pg_advisory_lock keys of "the pipelined batches of one node waiting for their predecessor":
+# this base plus the node's code (ten digits at most) times 8 plus the slot (below 8), far from
+# the journal's key (hub/sync/core/journal.py)
 ORDER_WAIT_LOCK_BASE = 0x5359_4E43_0000_0000
+ORDER_WAIT_SLOTS_MAX = 8
+ORDER_WAIT_POLL = 0.02
 
 
-def _order_wait_key(node: Node) -> int:
+def _order_wait_key(node: Node, slot: int) -> int:
     digits = "".join(c for c in node.code if c.isdigit())[:10]
-    return ORDER_WAIT_LOCK_BASE + int(digits or 0)
+    return ORDER_WAIT_LOCK_BASE + int(digits or 0) * ORDER_WAIT_SLOTS_MAX + slot
 
 
 @contextlib.contextmanager
-def _one_waiter(node: Node):
-    """True for the one request of this node allowed to wait for its predecessor; False for
-    any other meanwhile (on PostgreSQL, a session advisory lock per node): a stolen key cannot
-    park more than one of the upstream's threads in the wait below."""
+def _waiter_slot(node: Node):
+    """True for a request of this node allowed to wait for its predecessor: at most
+    ``SYNC_PUSH_ORDER_WAITERS`` of them at a time (a village pipelining N batches has N - 1
+    waiting at most); False for any other meanwhile (on PostgreSQL, session advisory locks, one
+    per slot): a stolen key cannot park more of the upstream's threads in the wait below."""
     if connection.vendor != "postgresql":
         yield True
         return
+    slots = max(1, min(settings.SYNC_PUSH_ORDER_WAITERS, ORDER_WAIT_SLOTS_MAX))
+    got = None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_order_wait_key(node)])
-        got = cursor.fetchone()[0]
+        for slot in range(slots):
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_order_wait_key(node, slot)])
+            if cursor.fetchone()[0]:
+                got = slot
+                break
     try:
-        yield got
+        yield got is not None
     finally:
-        if got:
+        if got is not None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_order_wait_key(node)])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_order_wait_key(node, got)])
+
+
+def _applied_after_current_apply(node: Node, timeout: float) -> int:
+    """The node's ``push_seq``; on PostgreSQL, read under the node's row lock (for at most
+    ``timeout`` s), so while the batch before holds it (it is being applied) this returns right
+    after that batch commits rather than at the next poll."""
+    if connection.vendor == "postgresql" and timeout > 0:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    millis = str(max(1, int(timeout * 1000)))
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [millis])
+                seq = Node.objects.select_for_update().filter(pk=node.pk)
+                return seq.values_list("push_seq", flat=True).first() or 0
+        except OperationalError:  # lock_timeout: still applying when the wait ends
+            pass
+    return Node.objects.filter(pk=node.pk).values_list("push_seq", flat=True).first() or 0
 
 
 def _wait_for_predecessor(node: Node, after: int) -> None:
     """Until the batch before this one is applied (``push_seq`` reaches ``after``), for at most
-    ``SYNC_PUSH_ORDER_WAIT`` seconds, one request per node at a time (:func:`_one_waiter`).
-    Polls outside any transaction: the batch before holds the node's row lock while it
-    applies, and its commit is what this waits for."""
-    with _one_waiter(node) as allowed:
+    ``SYNC_PUSH_ORDER_WAIT`` seconds, a few requests per node at a time (:func:`_waiter_slot`).
+    Outside the apply's transaction: while the batch before is applied it holds the node's row
+    lock, and this waits on that lock (:func:`_applied_after_current_apply`); while it is still
+    on its way, this polls every ``ORDER_WAIT_POLL`` s."""
+    with _waiter_slot(node) as allowed:
         if not allowed:
             return
         deadline = time.monotonic() + settings.SYNC_PUSH_ORDER_WAIT
-        delay = 0.02
         while True:
-            applied = Node.objects.filter(pk=node.pk).values_list("push_seq", flat=True).first()
-            if (applied or 0) >= after or time.monotonic() >= deadline:
+            applied = _applied_after_current_apply(node, deadline - time.monotonic())
+            if applied >= after or time.monotonic() >= deadline:
                 return
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
+            time.sleep(ORDER_WAIT_POLL)
 
 
 def push_receive(*, node: Node, body: bytes, restore_checks: bool = False) -> bytes:

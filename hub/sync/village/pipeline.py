@@ -62,40 +62,49 @@ def pipeline_depth(up: Upstream) -> int:
     return max(1, settings.SYNC_PUSH_PIPELINE)
 
 
+def _build(state: SyncState, me: str, after: int, hooks):
+    """The next batch after ``after`` and its body (:class:`Sent` without its request)."""
+    mark("village.build", after=after)
+    hooks.durable_commit()
+    size = hooks.batch_bytes(state)
+    # small batches: several in flight keep the link busy while each is applied upstream
+    batch = push_batch(
+        me=me, after=after, max_bytes=min(size, settings.SYNC_PUSH_PIPELINE_BATCH_BYTES)
+    )
+    head = {"after": batch.after, "to": batch.to}
+    if batch.after != state.push_seq:
+        head["ordered"] = True
+    header = {"batch": head, "cursor": state.pull_cursor, "heartbeat": hooks.heartbeat(state, me)}
+    if batch.more:
+        header["feed"] = False
+    body = encode_page(header, batch.items)
+    mark("village.built", after=after, to=batch.to, count=batch.count, bytes=len(body))
+    return Sent(batch, body, size, None)
+
+
 def push_pipelined(up: Upstream, state: SyncState, run: SyncRun, me: str, *, hooks) -> bool | None:
     """Push every unacknowledged change with batches in flight together.
 
     Returns whether the feed has more pages after the one the last ack brought (the caller
     pulls them), or None when the pipeline stopped early (the caller's serial loop goes on from
     ``state.push_seq``). ``hooks``: the serial loop's helpers (durable commit, batch sizing,
-    heartbeat, page apply), so both paths make the same batches.
+    heartbeat, page apply), so both paths make the same batches. While the batches in flight
+    cross the link, the next one is built, so it leaves as soon as an answer frees its slot.
     """
     depth = pipeline_depth(up)
     in_flight: deque[Sent] = deque()
+    ready: Sent | None = None
     after, more_to_send = state.push_seq, True
     executor = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="sync-push")
     try:
         while True:
             while more_to_send and len(in_flight) < depth:
-                mark("village.build", after=after)
-                hooks.durable_commit()
-                size = hooks.batch_bytes(state)
-                batch = push_batch(me=me, after=after, max_bytes=size)
-                head = {"after": batch.after, "to": batch.to}
-                if batch.after != state.push_seq:
-                    head["ordered"] = True
-                header = {
-                    "batch": head,
-                    "cursor": state.pull_cursor,
-                    "heartbeat": hooks.heartbeat(state, me),
-                }
-                if batch.more:
-                    header["feed"] = False
-                body = encode_page(header, batch.items)
-                mark("village.built", after=after, to=batch.to, count=batch.count, bytes=len(body))
-                future = executor.submit(_post, up, body, batch.after)
-                in_flight.append(Sent(batch, body, size, future))
-                after, more_to_send = batch.to, batch.more
+                sent, ready = ready or _build(state, me, after, hooks), None
+                sent.future = executor.submit(_post, up, sent.body, sent.batch.after)
+                in_flight.append(sent)
+                after, more_to_send = sent.batch.to, sent.batch.more
+            if more_to_send and ready is None:
+                ready = _build(state, me, after, hooks)
             sent = in_flight.popleft()
             try:
                 answer = sent.future.result()
