@@ -118,7 +118,8 @@ def _applied_after_current_apply(node: Node, timeout: float) -> int:
     """The node's ``push_seq``; on PostgreSQL, read under the node's row lock (for at most
     ``timeout`` s), so while the batch before holds it (it is being applied) this returns right
     after that batch commits rather than at the next poll."""
-    if connection.vendor == "postgresql" and timeout > 0:
+    # (not inside a caller's transaction: the row lock would be held until that one ends)
+    if connection.vendor == "postgresql" and timeout > 0 and not connection.in_atomic_block:
         try:
             with transaction.atomic():
                 with connection.cursor() as cursor:
