@@ -35,8 +35,13 @@ def village(villages):
     return villages(VILLAGE_CODES[2])
 
 
-def agent(node) -> Agent:
-    """A fresh agent (the old ones are closed: a restore replaces the files they hold open)."""
+def agent(node, *, fresh: bool = False) -> Agent:
+    """The node's agent, started once and shared by the module's tests (an agent start is a
+    Django start: seconds under load); ``fresh``: a new one, the old ones closed (after a
+    restore, which replaces the files and the database they hold open)."""
+    live = [one for one in node.agents if one.process.poll() is None and not one.log.closed]
+    if live and not fresh:
+        return live[-1]
     for old in node.agents:
         old.close()
     node.agents.clear()
@@ -88,7 +93,7 @@ def test_a_village_restored_from_an_older_file_loses_none_of_its_later_changes(
         village.data_dir, village.base / "scripts-run-restored.log", extra_env=village.extra_env
     )
     # and the village makes new changes (its journal seqs and revs are the backup's again)
-    v = agent(village)
+    v = agent(village, fresh=True)
     v("edit", ids=[ids[0]], suffix=" (setelah pemulihan)")
     new = v("create", n=1, prefix="baru setelah pemulihan")["ids"]
     result = v("sync")
@@ -150,7 +155,7 @@ def test_an_upstream_restored_from_an_older_dump_gets_back_what_it_lost(
     # (it lost the pushed records: seen before gunicorn is back, since the village hub's own
     # cluster, probing the link, syncs as soon as it answers) and it writes a new notice, whose
     # feed seq the village's cursor has already passed
-    u = agent(upstream)
+    u = agent(upstream, fresh=True)
     theirs = u("dump", origin=village.code)["site.announcement"]
     assert not set(pushed) & set(theirs)
     newer = u("create", n=1, prefix="provinsi setelah pemulihan")["ids"]
