@@ -12,6 +12,7 @@ by Playwright.
 
 import shutil
 import subprocess
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -59,12 +60,14 @@ print(json.dumps({"course": f"/belajar/kursus/{course.pk}/", "video": "/media/" 
 """
 
 
-def make_video(path) -> None:
+def make_video(path) -> subprocess.Popen:
+    """ffmpeg started on the test video at ``path``; the caller waits for it (it runs while the
+    hub starts)."""
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         pytest.fail("ffmpeg not found: install Debian's ffmpeg (scripts/test does)", pytrace=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
+    return subprocess.Popen(
         [
             ffmpeg,
             "-v",
@@ -92,9 +95,20 @@ def make_video(path) -> None:
             "+faststart",
             str(path),
         ],
-        check=True,
-        timeout=300,
+        stdin=subprocess.DEVNULL,
     )
+
+
+SEEKED_TO_THE_MIDDLE = "(v => !v.seeking && v.currentTime >= 20)(document.querySelector('video'))"
+
+
+def poll_until(page, done, timeout: float = 15) -> None:
+    """Until ``done()`` (every 0.1 s, the page's events handled meanwhile), at most ``timeout``
+    seconds; the assertions after it say what did not happen. (page.wait_for_function evaluates
+    a string, which the hub's CSP forbids: no unsafe-eval.)"""
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +119,21 @@ def starter(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hub(starter):
-    hub = starter()
-    make_video(hub.data_dir / "media" / "belajar" / "e2e" / "video.mp4")
+def hub(starter, tmp_path_factory):
+    # the video is made while the hub starts (its data directory is a copy made by the start)
+    made = tmp_path_factory.mktemp("video") / "video.mp4"
+    ffmpeg = make_video(made)
+    try:
+        hub = starter()
+        status = ffmpeg.wait(timeout=300)
+    finally:
+        if ffmpeg.poll() is None:
+            ffmpeg.kill()
+            ffmpeg.wait()
+    assert status == 0, f"ffmpeg exited with {status}"
+    video = hub.data_dir / "media" / "belajar" / "e2e" / "video.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(made, video)
     hub.seeded = manage_shell(hub.data_dir, SEED)
     return hub
 
@@ -143,11 +169,13 @@ def test_a_phone_plays_seeks_answers_and_keeps_its_progress_across_a_restart(bro
         page.evaluate("document.querySelector('video').muted = true")
         played = page.evaluate("document.querySelector('video').play().then(() => 'ok', String)")
         assert played == "ok", f"{played}; video responses: {media}"
-        page.wait_for_timeout(1000)
+        # (waits on the events themselves, polled every 0.1 s, instead of fixed sleeps)
+        poll_until(page, lambda: page.evaluate("document.querySelector('video').duration > 0"))
         duration = page.evaluate("document.querySelector('video').duration")
         assert duration and 39 <= duration <= 41, duration
         page.evaluate("document.querySelector('video').currentTime = 20")
-        page.wait_for_timeout(1500)
+        poll_until(page, lambda: page.evaluate(SEEKED_TO_THE_MIDDLE))
+        poll_until(page, lambda: any(r not in ("", "bytes=0-") for _s, r in media))
         position = page.evaluate("document.querySelector('video').currentTime")
 
         # then the video played from the middle, fetched by ranges the hub answered with 206
