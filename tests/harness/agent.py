@@ -5,6 +5,7 @@ node's environment, so it works on that node's real database and data directory.
 It exists so a test can drive hundreds of sync cycles without paying Django's start-up for each.
 """
 
+import contextlib
 import io
 import json
 import sys
@@ -19,9 +20,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from hub.core import tasks_backend  # noqa: E402
 from hub.sync.models import SyncState, Tombstone  # noqa: E402
 from hub.sync.registry import all_specs, spec_for  # noqa: E402
 from hub.sync.village import run as client  # noqa: E402
@@ -40,7 +43,28 @@ def _image(seed: int, size: int = 64):
     )
 
 
+@contextlib.contextmanager
+def in_bulk():
+    """Records saved in one transaction, their search and reference indexing done in bulk
+    after the commit, here, before the block ends: one by one, Wagtail's search insert on
+    PostgreSQL recomputes the whole index (1,500 records took minutes). As a sync batch is
+    applied (hub.core.tasks_backend.deferred_index), but without handing the work to the
+    cluster, so the records are indexed when the command answers, as before."""
+    saved = tasks_backend._hand_over
+    tasks_backend._hand_over = tasks_backend.deferred_index_task
+    try:
+        with transaction.atomic(), tasks_backend.deferred_index():
+            yield
+    finally:
+        tasks_backend._hand_over = saved
+
+
 def op_create(model="site.announcement", n=1, prefix="rec", image=False, image_px=64):
+    with in_bulk():
+        return _create(model, n, prefix, image, image_px)
+
+
+def _create(model, n, prefix, image, image_px):
     spec = spec_for(model)
     ids = []
     for i in range(n):
@@ -57,9 +81,10 @@ def op_create(model="site.announcement", n=1, prefix="rec", image=False, image_p
 
 def op_edit(ids, model="site.announcement", suffix="*"):
     spec = spec_for(model)
-    for obj in spec.model.objects.filter(pk__in=ids):
-        obj.title = (obj.title + suffix)[:200]
-        obj.save()
+    with in_bulk():
+        for obj in spec.model.objects.filter(pk__in=ids):
+            obj.title = (obj.title + suffix)[:200]
+            obj.save()
     return {"edited": len(ids)}
 
 
@@ -139,7 +164,8 @@ def op_state():
 
 
 def op_exec(code):
-    scope = {"result": None}
+    """``code`` run here; its ``result`` answered. It may use ``in_bulk()`` (above)."""
+    scope = {"result": None, "in_bulk": in_bulk}
     exec(code, scope)  # noqa: S102 - test agent, code from the test itself
     return {"result": scope["result"]}
 
