@@ -2,10 +2,12 @@
 killed mid-sync, a village killed mid-apply, forged and replayed traffic, wrong and revoked
 keys, and a captive portal answering in the upstream's place."""
 
+import contextlib
 import http.server
 import os
 import random
 import signal
+import sqlite3
 import threading
 import time
 import urllib.error
@@ -17,9 +19,8 @@ from cryptography.hazmat.primitives import serialization
 
 from hub.sync.wire import codec as wire
 from hub.sync.wire import keys, signing
-from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, Agent
+from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, Agent, UpstreamNode
 from tests.harness.linksim import LinkSim
-from tests.harness.processes import manage
 
 pytestmark = pytest.mark.e2e
 
@@ -87,6 +88,23 @@ def assert_converged(v, u, code):
     down_v, down_u = v("dump", origin=UPSTREAM_CODE), u("dump", origin=UPSTREAM_CODE)
     assert down_v == down_u, "upstream records differ between upstream and village"
     return mine
+
+
+def pulled_count(village) -> int:
+    """Upstream-origin announcements in the village's database, read beside its processes."""
+    path = village.data_dir / "db.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
+        query = "SELECT count(*) FROM site_announcement WHERE origin = ?"
+        return conn.execute(query, (UPSTREAM_CODE,)).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory):
+    """The upstream of this module, with feed pages of 64 KB (2 MB by default): the village
+    killed mid-pull has pages applied and pages still to come (a page is one transaction)."""
+    node = UpstreamNode(tmp_path_factory.mktemp("sync"), env={"HUB_SYNC_PAGE_BYTES": "65536"})
+    yield node
+    node.close()
 
 
 @pytest.fixture(scope="module")
@@ -170,12 +188,19 @@ def test_village_killed_mid_apply_then_restarted(linked):
     made = u("create", n=1500, prefix="kiriman")["ids"]
     victim = village.agent()
     cursor_before = victim("state")["pull_cursor"]
-    # when the applying process is killed with SIGKILL mid-pull
+    before = pulled_count(village)
+    # when the applying process is killed with SIGKILL mid-pull: once its first feed page is
+    # applied (the pages come in ~8 transactions of 64 KB)
     victim.process.stdin.write('{"op": "sync"}\n')
     victim.process.stdin.flush()
-    time.sleep(1.0)
+    deadline = time.monotonic() + 120
+    while pulled_count(village) == before:
+        assert victim.process.poll() is None and time.monotonic() < deadline, "no page applied"
+        time.sleep(0.05)
     os.kill(victim.process.pid, signal.SIGKILL)
     victim.process.wait()
+    # (it did land mid-pull: part of the records applied, the rest not)
+    assert before < pulled_count(village) < before + len(made)
     # then a new process finds a consistent database and finishes the job
     fresh = Agent(village.env, village.base / "agent-after-kill.log")
     village.agents.append(fresh)
@@ -183,26 +208,6 @@ def test_village_killed_mid_apply_then_restarted(linked):
     assert fresh("state")["pull_cursor"] > cursor_before
     assert set(made) <= set(fresh("dump", origin=UPSTREAM_CODE)["site.announcement"])
     assert_converged(fresh, u, village.code)
-
-
-def test_wrong_and_revoked_keys_are_refused(upstream, villages):
-    village = villages(VILLAGE_CODES[2])
-    v = village.agent()
-    v("create", n=1, prefix="sebelum")
-    assert v("sync")["ok"]
-    # given a key the upstream does not know (the village's key was replaced)
-    (village.data_dir / "keys" / "node_ed25519.pem").unlink()
-    manage(village.env, "node_init")
-    v2 = village.agent()
-    v2("create", n=1, prefix="kunci salah")
-    result = v2("sync", attempts=1)
-    assert not result["ok"] and "bad_signature" in result["runs"][-1]["error"]
-    # given the village is revoked on the upstream
-    manage(upstream.env, "village_revoke", village.code)
-    result = v2("sync", attempts=1)
-    assert not result["ok"] and "revoked" in result["runs"][-1]["error"]
-    state = v2("state")
-    assert state["failures"] >= 2
 
 
 class _Portal(http.server.BaseHTTPRequestHandler):
@@ -247,8 +252,9 @@ def test_captive_portal_200_is_not_an_acknowledgement(upstream, linked):
     assert_converged(v, u, village.code)
 
 
-def test_forged_replayed_and_foreign_traffic_is_refused(linked, upstream, villages):
-    # (last in the module: it writes a record straight to the upstream that the village lacks)
+def test_forged_replayed_and_foreign_traffic_is_refused(linked, upstream):
+    # (next to last in the module: it writes a record straight to the upstream that the village
+    # lacks)
     village, sim, v, u = linked
     key = load_key(village)
     other = VILLAGE_CODES[0]
@@ -296,3 +302,31 @@ def test_forged_replayed_and_foreign_traffic_is_refused(linked, upstream, villag
     # and nothing of it reached the upstream
     dump = u("dump")["site.announcement"]
     assert str(mine_id) in dump and str(theirs_id) not in dump and str(up_id) not in dump
+
+
+COMMAND_CODE = """
+import io
+from django.core.management import call_command
+call_command(*{args!r}, stdout=io.StringIO())
+"""
+
+
+def test_wrong_and_revoked_keys_are_refused(linked):
+    # (last in the module: the village's key is replaced and the village revoked; the commands
+    # run in the agents, as scripts/manage would run them, without a Django start each)
+    village, sim, v, u = linked
+    v("create", n=1, prefix="sebelum")
+    assert v("sync")["ok"]
+    # given a key the upstream does not know (the village's key was replaced)
+    (village.data_dir / "keys" / "node_ed25519.pem").unlink()
+    v("exec", code=COMMAND_CODE.format(args=["node_init"]))
+    v2 = village.agent()
+    v2("create", n=1, prefix="kunci salah")
+    result = v2("sync", attempts=1)
+    assert not result["ok"] and "bad_signature" in result["runs"][-1]["error"]
+    # given the village is revoked on the upstream
+    u("exec", code=COMMAND_CODE.format(args=["village_revoke", village.code]))
+    result = v2("sync", attempts=1)
+    assert not result["ok"] and "revoked" in result["runs"][-1]["error"]
+    state = v2("state")
+    assert state["failures"] >= 2
