@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(config, items):
     """Every test under tests/e2e starts real processes: marked ``e2e`` by its folder (before
     ``-m`` selects), so ``scripts/test --fast`` (``-m "not e2e ..."``) cannot miss one.
 
-    Under pytest-xdist (``scripts/test`` runs two workers, ``--dist loadgroup``) each such
+    Under pytest-xdist (``scripts/test`` runs three workers, ``--dist loadgroup``) each such
     module stays on one worker, so the hubs its module-scoped fixtures start are started once.
     Every other test is its own unit and goes out in pytest-django's order (database tests,
     then transactional ones, whose flush empties what the migrations made), so no worker runs
@@ -70,7 +70,7 @@ def _group_in_node_id(item, group: str) -> None:
 
 
 # The multi-process modules, longest first (seconds in one process on the 2-core machine,
-# docs/benchmarks.md). Under two workers they are handed out first, in this order, each whole
+# docs/benchmarks.md). Under the workers they are handed out first, in this order, each whole
 # to one worker, and the short in-process tests fill in behind them: the longest job starting
 # first keeps the two workers finishing together. A module missing here goes after these.
 E2E_LONGEST_FIRST = [
