@@ -35,11 +35,13 @@ What changes, and why it is safe:
 """
 
 import contextlib
+import multiprocessing.connection
 import os
 import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from multiprocessing import Value
 
 from django_q.brokers import get_broker
@@ -104,6 +106,8 @@ class Flag:
 
     def __init__(self):
         self._set = False
+        # the processes whose exit ends a wait early (the guard's workers, see InProcessSentinel)
+        self.processes: Callable[[], list] = list
 
     def set(self) -> None:
         self._set = True
@@ -112,10 +116,25 @@ class Flag:
         return self._set
 
     def wait(self, timeout: float) -> bool:
-        # A signal interrupts the sleep, its handler sets the flag, the sleep then finishes the
-        # rest of ``timeout`` (PEP 475): a stop is seen within one guard cycle.
+        # A signal interrupts the wait, its handler sets the flag, the wait then finishes the
+        # rest of ``timeout`` (PEP 475): a stop is seen within one guard cycle. A worker that
+        # exits (replaced after a photo, ``max_rss``) ends it at once, so the guard starts the
+        # next one without waiting out its cycle. The guard then counts the other workers'
+        # running tasks down by a whole cycle: what was not waited is given back to them, so
+        # their timeouts stay exact.
         if not self._set:
-            time.sleep(timeout)
+            alive = [p for p in self.processes() if p.is_alive()]
+            if not alive:
+                time.sleep(timeout)
+                return self._set
+            start = time.monotonic()
+            multiprocessing.connection.wait([p.sentinel for p in alive], timeout)
+            unwaited = timeout - (time.monotonic() - start)
+            if unwaited > 0:
+                for process in alive:
+                    with process.timer.get_lock():
+                        if process.is_alive() and process.timer.value > 0:
+                            process.timer.value += unwaited
         return self._set
 
 
@@ -164,6 +183,12 @@ class InProcessSentinel(Sentinel):
         self.parent_pid = None
         self.event_out = threading.Event()
         self.result_queue = ResultQueue()
+        # The ORM broker's ``dequeue`` sleeps ``poll`` seconds when the queue is empty, and the
+        # pusher calls it inside the fork gate: every replacement of a worker (after each photo,
+        # ``max_rss``) waited up to that second for the gate, ~1.5 s a task in all. The pusher
+        # (this process's only broker reader) waits outside the gate instead.
+        self.poll, Conf.POLL = Conf.POLL, 0
+        stop_event.processes = lambda: self.pool
 
     def start(self):
         self.broker.ping()
@@ -205,7 +230,7 @@ class InProcessSentinel(Sentinel):
             tasks, failed = [], False
             with self.gate.working():
                 try:
-                    task_set = broker.dequeue()  # sleeps ``poll`` seconds when there is none
+                    task_set = broker.dequeue()  # None at once when there is none (``poll`` 0)
                 except Exception:
                     logger.exception("Failed to pull task from broker")
                     task_set, failed = None, True
@@ -224,6 +249,8 @@ class InProcessSentinel(Sentinel):
                 return
             for task in tasks:
                 self.task_queue.put(task)
+            if not task_set:
+                self.event_out.wait(self.poll)  # outside the gate: a fork need not wait
             if self.event_out.is_set():
                 return
 
