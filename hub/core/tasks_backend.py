@@ -96,8 +96,10 @@ def deferred_index_task(bucket: dict) -> dict:
 
 
 @contextlib.contextmanager
-def deferred_index():
-    """Collect index work in this block; after the commit the cluster does it in bulk."""
+def deferred_index(*, inline: bool = False):
+    """Collect index work in this block; after the commit the cluster does it in bulk, or this
+    process does (``inline``: the work is done when the commit returns, e.g. for a caller that
+    answers only once the records can be found)."""
     if getattr(_state, "bucket", None) is not None:
         yield  # nested: the outer block hands the work over
         return
@@ -107,7 +109,8 @@ def deferred_index():
     finally:
         _state.bucket = None
     if bucket:
-        transaction.on_commit(lambda: _hand_over(bucket))
+        hand_over = deferred_index_task if inline else _hand_over
+        transaction.on_commit(lambda: hand_over(bucket))
 
 
 def _hand_over(bucket: dict) -> None:

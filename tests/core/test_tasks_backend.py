@@ -21,3 +21,14 @@ def test_bulk_index_makes_records_searchable_and_drops_cached_pages(
     assert done["indexed"] == 1
     assert [a.pk for a in Announcement.objects.search("posyandu")] == [notice.pk]
     assert pagecache.generation() != before
+
+
+def test_inline_deferred_index_is_done_at_the_commit(
+    announcement_factory, django_capture_on_commit_callbacks
+):
+    # given an announcement saved in a deferred block that indexes inline (as the test agent
+    # makes records in bulk)
+    with django_capture_on_commit_callbacks(execute=True), deferred_index(inline=True):
+        notice = announcement_factory(title="Kerja bakti saluran irigasi")
+    # then it is found as soon as the commit is done, without a cluster
+    assert [a.pk for a in Announcement.objects.search("irigasi")] == [notice.pk]

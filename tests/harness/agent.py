@@ -50,13 +50,8 @@ def in_bulk():
     PostgreSQL recomputes the whole index (1,500 records took minutes). As a sync batch is
     applied (hub.core.tasks_backend.deferred_index), but without handing the work to the
     cluster, so the records are indexed when the command answers, as before."""
-    saved = tasks_backend._hand_over
-    tasks_backend._hand_over = tasks_backend.deferred_index_task
-    try:
-        with transaction.atomic(), tasks_backend.deferred_index():
-            yield
-    finally:
-        tasks_backend._hand_over = saved
+    with transaction.atomic(), tasks_backend.deferred_index(inline=True):
+        yield
 
 
 def op_create(model="site.announcement", n=1, prefix="rec", image=False, image_px=64):
