@@ -1,9 +1,11 @@
-"""Several ``manage.py`` commands in one Django process (see :func:`.processes.manage_many`).
+"""Several ``manage.py`` commands in one Django process: a hub's agent (tests.harness.agent)
+runs them with :func:`main`, as ``tests.harness.hubs.COMMANDS`` does, and
 
     python -m tests.harness.commands '[["village_set_code", "1501012001"], ["node_init"]]'
 
-prints a JSON list of each command's standard output. Each start of Django with every app
-costs a few seconds on the 2-core machine; a test village's set-up ran four of them.
+runs them from a shell, printing a JSON list of each command's standard output. Each start of
+Django with every app costs a few seconds on the 2-core machine; a test village's set-up ran
+four of them.
 """
 
 import io

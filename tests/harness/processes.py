@@ -1,7 +1,6 @@
 """Processes on 127.0.0.1: free ports, HTTP probes, waiting, process trees, ``manage.py``."""
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -75,40 +74,12 @@ def manage(env: dict, *args: str, check: bool = True, timeout: float = 300):
     return result
 
 
-def manage_many(env: dict, commands: list[list[str]], timeout: float = 300) -> list[str]:
-    """Several ``manage.py`` commands in one process, in order (one Django start instead of
-    one per command); each one's standard output. Fails the test when one fails."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.harness.commands", json.dumps(commands)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"manage.py commands {commands} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 30) -> None:
     """``sig`` to a process started in a session of its own, SIGKILL to its group if it hangs.
 
     SIGTERM goes to the main process alone (to django-q2's whole group it can hang, see
     scripts/run); SIGKILL goes to the whole group."""
-    if process.poll() is not None:
-        return
-    if sig == signal.SIGKILL:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-    else:
-        process.send_signal(sig)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    stop_processes([process], sig=sig, timeout=timeout)
 
 
 def stop_processes(processes: list, sig=signal.SIGTERM, timeout: float = 30) -> None:

@@ -25,7 +25,6 @@ from ..core import timeline
 from ..core.generation import HEADER as HEADER_GENERATION
 from ..core.generation import local_generation, valid_generation
 from ..core.identity import local_node_code
-from ..core.timeline import mark
 from ..models import Node, SeenNonce
 from ..wire import httpsig, keys
 from ..wire.codec import WireError
@@ -220,9 +219,9 @@ def signed_endpoint(view):
         request.sync_protocol = protocol
         timed = view.__name__ == "push" and timeline.enabled()
         if timed:
-            mark("up.head")
+            timeline.mark("up.head")
             # the body's last byte here (read before the size check only when timing a bench)
-            mark("up.body", bytes=len(request.body))
+            timeline.mark("up.body", bytes=len(request.body))
         if not is_upstream():
             return error(404, "not_upstream", "this hub is not an upstream", request=request)
         try:
@@ -251,7 +250,7 @@ def signed_endpoint(view):
             return error(400, "bad_request", str(exc)[:300], nonce, request=request)
         response = _signed(response, nonce, request)
         if timed:
-            mark("up.answer", status=response.status_code)
+            timeline.mark("up.answer", status=response.status_code)
         return response
 
     return wrapper

@@ -192,7 +192,8 @@ class Upstream:
         # one before the last cut: what the link carried before it dropped
         self.carried = self.carried_before_cut = 0
         self.key = keys.load_private_key()
-        self._counting = threading.Lock()
+        # guards the byte counts and ``_sent``: a pipelined push uses both from several threads
+        self._lock = threading.Lock()
         self.transport = transport or transport_from_settings()
         self.generation = local_generation()
         # v2: RFC 9421 signatures and generations; v1 only towards an upstream not upgraded yet
@@ -209,7 +210,7 @@ class Upstream:
 
     def _count(self, up: int, down: int) -> None:
         if self.run is not None:
-            with self._counting:  # a pipelined push counts from two threads
+            with self._lock:
                 self.run.bytes_up += up
                 self.run.bytes_down += down
 
@@ -223,7 +224,7 @@ class Upstream:
                 method=method, url=url, headers=headers, body=body, key_id=self.node,
                 key=self.key, created=stamp, nonce=nonce,
             )  # fmt: skip
-            with self._counting:
+            with self._lock:
                 self._sent[nonce] = httpsig.Request(method.upper(), url, headers)
             return headers, nonce
         nonce = signing.new_nonce()
@@ -353,7 +354,7 @@ class Upstream:
         raise UpstreamRestored("the upstream was restored from a backup; syncing again from zero")
 
     def _forget(self, nonce: str) -> None:
-        with self._counting:
+        with self._lock:
             self._sent.pop(nonce, None)
 
     def verify(self, response, nonce: str, data: bytes) -> None:
@@ -371,7 +372,7 @@ class Upstream:
             )
 
     def _verify_v2(self, response, nonce: str, data: bytes) -> None:
-        with self._counting:
+        with self._lock:
             sent = self._sent.pop(nonce, None)
         try:
             if sent is None:
