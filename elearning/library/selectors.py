@@ -47,16 +47,40 @@ def library_has_archives() -> bool:
     return bool(isinstance(state, dict) and state.get("library"))
 
 
-def archives_list() -> list[Archive]:
+@dataclass(frozen=True)
+class Catalog:
+    """What kiwix-serve serves now. ``settled`` is false while it still serves another set of
+    archives than the last scan wrote (it reloads ``library.xml`` a few seconds after a scan):
+    such a catalog is shown, but neither it nor a page made from it may be cached."""
+
+    archives: list[Archive]
+    settled: bool
+
+
+def _scanned_names(folder) -> set[str] | None:
+    """The names (``tani`` for ``tani.zim``) the last scan gave kiwix-serve to serve, or None
+    before any scan."""
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        return {row[0].removesuffix(".zim") for row in state["library"]}
+    except (FileNotFoundError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def archives_list() -> Catalog:
     """The archives kiwix-serve serves, with their sizes on disk. Raises
     :class:`kiwix.KiwixUnavailable` when it does not answer (never cached)."""
+    folder = library_dir()
     # keyed by the page-cache generation, which a scan that changes the library moves
     key = f"{CATALOG_CACHE_KEY}:{pagecache.generation()}"
     entries = cache.get(key)
+    settled = True
     if entries is None:
         entries = kiwix.catalog_entries()
-        cache.set(key, entries, CATALOG_CACHE_SECONDS)
-    folder = library_dir()
+        scanned = _scanned_names(folder)
+        settled = scanned is None or scanned == {entry.name for entry in entries}
+        if settled:
+            cache.set(key, entries, CATALOG_CACHE_SECONDS)
     archives = []
     for entry in sorted(entries, key=lambda e: e.title.casefold()):
         try:
@@ -64,7 +88,7 @@ def archives_list() -> list[Archive]:
         except OSError:
             size = None
         archives.append(Archive(entry=entry, size=size))
-    return archives
+    return Catalog(archives=archives, settled=settled)
 
 
 def library_search(*, query: str, start: int, count: int, book: str = "") -> kiwix.SearchPage:

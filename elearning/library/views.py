@@ -2,7 +2,8 @@
 
 - ``/perpustakaan/``: Balai's own page, listing the archives and searching them through
   kiwix-serve, in the site's style, without JavaScript. It sets no cookie, so the anonymous
-  page cache keeps it (a scan that changes the library moves the cache's generation).
+  page cache keeps it (a scan that changes the library moves the cache's generation), except
+  in the seconds after a scan before kiwix-serve has reloaded the library.
 - ``/pustaka/…``: kiwix-serve itself, proxied by the hub when no nginx is in front (scripts/run,
   a bare hub): GET and HEAD only, the path checked before anything is forwarded, the body
   streamed, timeouts on connect and read, an Indonesian page when kiwix-serve is down.
@@ -18,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -92,10 +94,10 @@ def index(request):
     context = {"query": query[:MAX_QUERY_LENGTH], "book": book, "error": ""}
     status = 200
     try:
-        archives = selectors.archives_list()
+        catalog = selectors.archives_list()
     except kiwix.KiwixUnavailable as exc:
         return _index_unavailable(request, context, exc)
-    context["archives"] = archives
+    archives = context["archives"] = catalog.archives
     if len(query) > MAX_QUERY_LENGTH:
         context["error"] = _("Kata kunci terlalu panjang (paling banyak %(max)d huruf).") % {
             "max": MAX_QUERY_LENGTH
@@ -115,7 +117,11 @@ def index(request):
             return _index_unavailable(request, context, exc)
         page = Page(found.hits, number, _CountPaginator(min(found.total, MAX_PAGE * PAGE_SIZE)))
         context.update(results=page, total=found.total)
-    return render(request, "elearning_library/index.html", context, status=status)
+    response = render(request, "elearning_library/index.html", context, status=status)
+    if not catalog.settled:
+        # kiwix-serve has not reloaded the scan's library yet: the next request asks again
+        add_never_cache_headers(response)
+    return response
 
 
 def library_path_clean(path: str) -> str:

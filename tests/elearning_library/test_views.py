@@ -4,9 +4,12 @@ import gzip
 import shutil
 
 import pytest
+from django.core.cache import cache
 
+from elearning.library.selectors import CATALOG_CACHE_KEY
 from elearning.library.services import library_scan
 from elearning.library.views import LIBRARY_CSP
+from hub.core import pagecache
 
 from .zims import kiwix_serve_start
 
@@ -76,6 +79,35 @@ def test_a_search_can_be_limited_to_one_archive(client, village, library):
     # then
     assert response.status_code == 200
     assert 'href="/pustaka/tani/kopi.html"' in _html(response)
+
+
+def test_a_catalog_behind_the_scan_is_shown_but_not_cached(
+    client, village, library, settings, tmp_path, small_zim
+):
+    # given: a scan has just accepted a second archive, and kiwix-serve has not reloaded
+    # library.xml yet (it still serves the first one alone)
+    folder = tmp_path / "library"
+    folder.mkdir()
+    shutil.copyfile(small_zim, folder / "tani.zim")
+    shutil.copyfile(small_zim, folder / "kebun.zim")
+    settings.LIBRARY_DIR = folder
+    assert library_scan().served == ["kebun.zim", "tani.zim"]
+    # when
+    first = client.get("/perpustakaan/")
+    second = client.get("/perpustakaan/")
+    # then: what is served is shown, and asked again on the next request, neither the page nor
+    # the catalog kept (else the new archive stays missing until the page cache expires)
+    assert first.status_code == second.status_code == 200
+    assert "Pustaka Tani" in _html(second)
+    assert "no-store" in second["Cache-Control"]
+    assert "X-Balai-Cache" not in second
+    assert cache.get(f"{CATALOG_CACHE_KEY}:{pagecache.generation()}") is None
+    # when kiwix-serve serves what the scan wrote (here: the scan goes back to the first one)
+    (folder / "kebun.zim").unlink()
+    assert library_scan().served == ["tani.zim"]
+    client.get("/perpustakaan/")
+    # then: the page is cached again
+    assert client.get("/perpustakaan/")["X-Balai-Cache"] == "hit"
 
 
 def test_when_kiwix_serve_is_down_the_page_says_so(client, village, library_down):
