@@ -50,6 +50,13 @@ def hub_bench_main(parser, run, argv: list[str]) -> int:
     return run(args)
 
 
+def agent_step(agent, function: str, *, timeout: float = 300, **kwargs):
+    """A Django-side step run in a node's agent process (:mod:`tests.harness.agent`):
+    ``function`` names an importable function ("bench.sync.steps:push_reference") called there
+    with ``kwargs``; its answer returned."""
+    return agent("call", function=function, timeout=timeout, **kwargs)
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100)."""
     if not values:

@@ -6,6 +6,7 @@ It exists so a test can drive hundreds of sync cycles without paying Django's st
 """
 
 import contextlib
+import importlib
 import io
 import json
 import sys
@@ -158,6 +159,14 @@ def op_state():
     }
 
 
+def op_call(function, **kwargs):
+    """``function`` ("package.module:name": a Django-side step of a bench or a test, an importable
+    function rather than code in a string) called here with ``kwargs``; its answer returned
+    (anything JSON can carry)."""
+    module, _, name = function.partition(":")
+    return getattr(importlib.import_module(module), name)(**kwargs)
+
+
 def op_exec(code):
     """``code`` run here; its ``result`` answered. It may use ``in_bulk()`` (above)."""
     scope = {"result": None, "in_bulk": in_bulk}
@@ -172,6 +181,7 @@ OPS = {
     "sync": op_sync,
     "dump": op_dump,
     "state": op_state,
+    "call": op_call,
     "exec": op_exec,
 }
 
