@@ -9,11 +9,14 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 
 from hub.media.services import image_from_bytes
 from hub.site.models import Announcement
+from hub.sync.core.generation import HEADER as GENERATION_HEADER
+from hub.sync.core.generation import local_generation
 from hub.sync.models import JournalEntry, Node, SyncRun, SyncState
 from hub.sync.upstream.enrollment import village_enroll
 from hub.sync.village.pinning import upstream_set
@@ -187,3 +190,42 @@ def test_an_unsigned_answer_moves_no_checkpoint(upstream, transport, fake):
     retried = sync_run(trigger="test", force=True, transport=transport)
     assert retried.outcome == SyncRun.Outcome.OK, retried.error
     assert SyncState.load().push_seq > before
+
+
+class CountingTransport(InProcessTransport):
+    """Records the SQL statements the upstream ran for each request."""
+
+    def __init__(self, upstream):
+        super().__init__(upstream)
+        self.statements: list[list[str]] = []
+        self.generations: list[str] = []
+
+    def request(self, method, url, **kwargs):
+        with CaptureQueriesContext(self.upstream.connection) as captured:
+            answer = super().request(method, url, **kwargs)
+        self.statements.append([q["sql"] for q in captured.captured_queries])
+        self.generations.append(answer.headers.get(GENERATION_HEADER))
+        return answer
+
+
+def test_an_idle_sync_is_one_request_of_four_statements_on_the_upstream(upstream, transport):
+    # given a village that has synced everything it had
+    assert sync_run(trigger="test", force=True, transport=transport).outcome == "ok"
+    counting = CountingTransport(upstream)
+
+    # when it syncs with nothing to send or fetch
+    run = sync_run(trigger="test", force=True, transport=counting)
+
+    # then one request, answered with the upstream's generation read in the node's own query:
+    # the node, the nonce, the node's last contact, the feed (scripts/bench sync counts the
+    # same on PostgreSQL, where the target is 5 with the connection's health check)
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    assert run.records_up == run.records_down == 0
+    (statements,) = counting.statements
+    assert len(statements) == 4, "\n".join(statements)
+    assert "sync_nodegeneration" in statements[0]
+    assert counting.requests == [("POST", "/sync/v2/push", 200)]
+    # the upstream's own generation, not the one the village sent
+    with upstream.active():
+        assert counting.generations == [local_generation()]
+    assert local_generation() != counting.generations[0]

@@ -83,22 +83,27 @@ def generation_check(*, node: Node, generation: str, reseeding: bool) -> None:
 
 
 def cursor_check(*, node: Node, cursor: int | None = None, push_after: int | None = None) -> None:
-    """Refuse a village that is ahead of this upstream (restored from an older backup)."""
-    high = feed_high_water(unless_at_least=cursor)
-    if cursor is not None and cursor > high:
-        raise ReseedRefusal(
-            "cursor_ahead",
-            f"cursor {cursor} is above this upstream's feed ({high}): it was restored from a "
-            "backup; pull again from 0",
-            feed_high=high,
-            push_seq=node.push_seq,
-        )
+    """Refuse a village that is ahead of this upstream (restored from an older backup).
+
+    A cursor no higher than the node's ``feed_cursor`` needs no query: this database recorded
+    it, so its feed reached it (a restored database holds its older ``feed_cursor`` too). An
+    idle sync costs the upstream one statement less."""
+    if cursor is not None and cursor > node.feed_cursor:
+        high = feed_high_water(unless_at_least=cursor)
+        if cursor > high:
+            raise ReseedRefusal(
+                "cursor_ahead",
+                f"cursor {cursor} is above this upstream's feed ({high}): it was restored from "
+                "a backup; pull again from 0",
+                feed_high=high,
+                push_seq=node.push_seq,
+            )
     if push_after is not None and push_after > node.push_seq:
         raise ReseedRefusal(
             "cursor_ahead",
             f"push continues from {push_after} but this upstream holds the village's journal up "
             f"to {node.push_seq} only: it was restored from a backup; push again from 0",
-            feed_high=high,
+            feed_high=feed_high_water(),
             push_seq=node.push_seq,
         )
 

@@ -23,7 +23,7 @@ from .. import blobs
 from ..blobs.http import blob_response
 from ..core import timeline
 from ..core.generation import HEADER as HEADER_GENERATION
-from ..core.generation import local_generation, valid_generation
+from ..core.generation import local_generation, local_generation_subquery, valid_generation
 from ..core.identity import local_node_code
 from ..models import Node, SeenNonce
 from ..wire import httpsig, keys
@@ -49,7 +49,8 @@ def _signed(response: HttpResponse, nonce: str, request=None) -> HttpResponse:
     """Sign an answer: v1 (:mod:`..wire.signing`) unless ``request`` came in on ``/sync/v2/``
     (RFC 9421, :mod:`..wire.httpsig`)."""
     response[HEADER_SERVER_TIME] = str(int(time.time()))
-    response[HEADER_GENERATION] = local_generation()
+    # read with the node's row where the request got that far (one query less per sync)
+    response[HEADER_GENERATION] = getattr(request, "upstream_generation", "") or local_generation()
     response["Cache-Control"] = "no-store"
     body = b"" if response.streaming else response.content
     try:
@@ -129,7 +130,11 @@ def _checked_headers(request, *, nonce: str, node_code: str, stamp) -> int:
 
 
 def _node(request, node_code: str, nonce: str) -> Node:
-    node = Node.objects.filter(code=node_code).first()
+    node = (
+        Node.objects.filter(code=node_code)
+        .annotate(upstream_generation=local_generation_subquery())
+        .first()
+    )
     if node is None:
         detail = "this key is not enrolled"
         raise Refused(error(403, "unknown_node", detail, nonce, request=request))
@@ -137,6 +142,7 @@ def _node(request, node_code: str, nonce: str) -> Node:
         raise Refused(
             error(403, "revoked", "this village's key has been revoked", nonce, request=request)
         )
+    request.upstream_generation = node.upstream_generation
     return node
 
 
