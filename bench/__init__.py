@@ -3,7 +3,8 @@
 
 - :mod:`bench.pages`: villager pages, throughput, uncached render, memory, the admin soak
 - :mod:`bench.market`: the BUMDes shop with 2,000 products
-- :mod:`bench.sync`: the sync engine over a simulated satellite link
+- :mod:`bench.sync`: the sync engine over a simulated satellite link (a package; its
+  Django-side steps in :mod:`bench.sync.steps`, run in the nodes' agents)
 - :mod:`bench.steps`: the Django-side steps, run in a hub's own environment
 - :mod:`bench.common`, :mod:`bench.hub`, :mod:`bench.soak`: what they share
 
