@@ -38,7 +38,7 @@ class ReseedRefusal(Exception):
 def feed_high_water(*, unless_at_least: int | None = None) -> int:
     """The highest seq this upstream's feed ever handed out: the journal sequence's own value (a
     compacted tail leaves it above the highest row), at least the highest row. The sequence is
-    read only when the highest row is below ``unless_at_least`` (one query for every push)."""
+    read only when the highest row is below ``unless_at_least``."""
     table = JournalEntry._meta.db_table
     high = JournalEntry.objects.aggregate(m=Max("seq"))["m"] or 0
     if unless_at_least is not None and high >= unless_at_least:
