@@ -44,6 +44,7 @@ import uuid
 from collections.abc import Callable
 from multiprocessing import Value
 
+from django.conf import settings
 from django_q.brokers import get_broker
 from django_q.cluster import Sentinel, get_mp_context
 from django_q.conf import Conf, logger
@@ -59,6 +60,8 @@ from django_q.worker import worker
 # After the broker fails, the pusher waits this long and ends; the guard then starts a new one
 # (django-q2's pusher does the same).
 BROKER_FAILURE_PAUSE = 10
+# django-q2's own default for Q_CLUSTER's "poll" (django_q.conf.Conf.POLL)
+DEFAULT_POLL = 0.2
 
 
 class ForkGate:
@@ -186,8 +189,11 @@ class InProcessSentinel(Sentinel):
         # The ORM broker's ``dequeue`` sleeps ``poll`` seconds when the queue is empty, and the
         # pusher calls it inside the fork gate: every replacement of a worker (after each photo,
         # ``max_rss``) waited up to that second for the gate, ~1.5 s a task in all. The pusher
-        # (this process's only broker reader) waits outside the gate instead.
-        self.poll, Conf.POLL = Conf.POLL, 0
+        # (this process's only broker reader) waits outside the gate instead. The poll is read
+        # from the settings, not from ``Conf.POLL``: a second sentinel of this process (a test's)
+        # would find the 0 set here and spin.
+        self.poll = settings.Q_CLUSTER.get("poll", DEFAULT_POLL)
+        Conf.POLL = 0
         stop_event.processes = lambda: self.pool
 
     def start(self):

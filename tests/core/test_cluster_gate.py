@@ -1,10 +1,17 @@
 """The gate that keeps the cluster's forks apart from its pusher and monitor threads' work
-(hub.core.cluster.ForkGate), with real threads; the cluster itself: tests/e2e/test_cluster.py."""
+(hub.core.cluster.ForkGate), with real threads; the guard's wait (Flag) with real processes; the
+sentinel's poll. The cluster itself: tests/e2e/test_cluster.py."""
 
+import multiprocessing
 import threading
 import time
+import uuid
 
-from hub.core.cluster import Flag, ForkGate
+import pytest
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+
+from hub.core.cluster import Flag, ForkGate, InProcessSentinel
 
 
 def test_a_fork_waits_for_the_work_in_progress_and_holds_new_work_back():
@@ -55,3 +62,45 @@ def test_flag_wait_returns_at_once_when_set_and_after_the_timeout_when_not():
     started = time.monotonic()
     assert flag.wait(5) is True
     assert time.monotonic() - started < 1
+
+
+def _worker_like(seconds: float, timer_value: float):
+    """A process as the guard sees a worker: its ``timer`` (seconds left of its task)."""
+    process = multiprocessing.get_context("fork").Process(target=time.sleep, args=(seconds,))
+    process.timer = multiprocessing.Value("f", timer_value)
+    process.start()
+    return process
+
+
+def test_a_worker_exit_ends_the_wait_and_the_busy_ones_get_the_rest_of_the_cycle_back():
+    # given a worker that exits soon (replaced after a photo) and one busy with a task, its
+    # timer at 30 s, and one idle (timer -1)
+    leaving, busy, idle = _worker_like(0.1, 30), _worker_like(10, 30), _worker_like(10, -1)
+    flag = Flag()
+    flag.processes = lambda: [leaving, busy, idle]
+    try:
+        # when the guard waits out its cycle of 2 s
+        started = time.monotonic()
+        assert flag.wait(2) is False
+        waited = time.monotonic() - started
+        # then the exit ended the wait early, and what was not waited went back to the busy
+        # worker's timer (the guard counts it down by a whole cycle), not to the idle one's
+        assert waited < 1.5
+        assert busy.timer.value - 30 == pytest.approx(2 - waited, abs=0.1)
+        assert idle.timer.value == -1
+    finally:
+        for process in (leaving, busy, idle):
+            process.kill()
+            process.join(5)
+
+
+def test_every_sentinel_of_a_process_polls_at_the_configured_interval(db, settings, monkeypatch):
+    # given the poll in the settings (Conf.POLL, which the sentinel sets to 0, put back after)
+    monkeypatch.setattr(Conf, "POLL", Conf.POLL)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "poll": 0.7}
+    # when two sentinels are made in one process
+    first = InProcessSentinel(Flag(), Flag(), uuid.uuid4(), broker=get_broker())
+    second = InProcessSentinel(Flag(), Flag(), uuid.uuid4(), broker=get_broker())
+    # then both wait 0.7 s between empty polls (the second does not read the first's 0)
+    assert first.poll == second.poll == 0.7
+    assert Conf.POLL == 0
