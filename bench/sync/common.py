@@ -2,11 +2,14 @@
 as the bench starts it, the result rows, one sync, the counters of a block, the machine."""
 
 import contextlib
+import json
 import os
 import platform
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.harness.hubs import UpstreamNode
@@ -144,3 +147,22 @@ def print_table(results: Results) -> None:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         if number == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def run_end(results: Results, *, status: int, json_path: Path, base: Path, keep: bool) -> int:
+    """The end of a run, whatever happened: the results written to ``json_path``, the data dirs
+    under ``base`` kept (``keep``, or a target missed) or removed, the table printed."""
+    results.data["rows"] = [r.__dict__ | {"verdict": r.verdict} for r in results.rows]
+    results.data["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results.data["exit_status"] = status
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results.data, indent=2, default=str) + "\n")
+    if keep or status != 0:
+        say(f"kept {base}")
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+    print()
+    print_table(results)
+    print()
+    say(f"results in {json_path}")
+    return status

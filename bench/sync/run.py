@@ -2,8 +2,6 @@
 
 import argparse
 import contextlib
-import json
-import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +14,7 @@ from tests.harness.linksim import LinkSim
 from ..common import ROOT, BenchError, agent_step, say
 from . import __doc__ as DESCRIPTION
 from .blob import bench_blob
-from .common import BenchUpstream, Results, load_average, machine, print_table
+from .common import BenchUpstream, Results, load_average, machine, run_end
 from .link import bench_cut_push, bench_idle, bench_push
 from .upstream import bench_load, bench_queries, fake_villages
 
@@ -148,17 +146,5 @@ def main(argv: list[str]) -> int:
         say(f"the benchmark could not run: {exc}")
         results.data["error"] = str(exc)
     finally:
-        results.data["rows"] = [r.__dict__ | {"verdict": r.verdict} for r in results.rows]
-        results.data["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        results.data["exit_status"] = status
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(results.data, indent=2, default=str) + "\n")
-        if args.keep or status != 0:
-            say(f"kept {base}")
-        else:
-            shutil.rmtree(base, ignore_errors=True)
-    print()
-    print_table(results)
-    print()
-    say(f"results in {json_path}")
+        run_end(results, status=status, json_path=json_path, base=base, keep=args.keep)
     return status
