@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hub.core import pagecache
+from hub.core.files import fsync_dir
 from hub.core.roles import is_upstream
 from hub.media.files import file_sha256
 
@@ -331,7 +332,7 @@ def archive_place(*, name: str, blob) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)  # the rename survives a power cut (a Pi on solar power loses it)
 
 
 def archive_withdraw(*, name: str, size: int) -> bool:
@@ -348,12 +349,3 @@ def archive_withdraw(*, name: str, size: int) -> bool:
     target.unlink()
     library_scan()
     return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    # the rename survives a power cut (a Pi on solar power loses it without warning)
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.utils.translation import gettext as _
 
+from hub.core.files import fsync_dir
+
 KEY_FILE = "hub.key"
 FULLCHAIN = "fullchain.pem"
 PRIVKEY = "privkey.pem"
@@ -230,7 +232,7 @@ def chain_install(tls_dir: Path, pem: str, serial: str) -> Path:
     _symlink_swap(tls_dir / "live", f"certs/{serial}")
     if before and before != f"certs/{serial}":
         _symlink_swap(tls_dir / "previous", before)
-    _fsync_dir(tls_dir)
+    fsync_dir(tls_dir)
     keep = {serial}
     for link in ("live", "previous"):
         if (tls_dir / link).is_symlink():
@@ -247,11 +249,3 @@ def _symlink_swap(link: Path, target: str) -> None:
         tmp.unlink()
     os.symlink(target, tmp)
     os.replace(tmp, link)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -35,8 +35,9 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
+from hub.core.files import fsync_dir
+
 from ..core.errors import HashMismatch
-from ..core.files import fsync_dir
 
 READ_BYTES = 64 * 1024
 PARTIAL_SUFFIX = ".part"

@@ -35,8 +35,9 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from hub.core.files import fsync_dir
+
 from ..core.errors import HashMismatch
-from ..core.files import fsync_dir
 from ..wire import keys
 from .errors import (
     BadManifest,

@@ -1,4 +1,5 @@
-"""File-system helpers the blob store and the bundle writer share."""
+"""File-system helpers every app shares: a rename or a new file made durable (the blob store,
+the bundle writer, the offline library, the certificate files)."""
 
 import errno
 import os
