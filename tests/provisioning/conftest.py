@@ -41,7 +41,7 @@ LINK_UPSTREAM, LINK_VILLAGE = "10.231.213.1", "10.231.213.2"
 # Debian 12's Python, which the wheelhouse is built for.
 BOOKWORM_PYTHON = "3.11.2"
 # The public names the containers' certificates are for (signed by the tests' throw-away CA,
-# tests/provisioning/throwaway_ca.py); the tests reach them with curl --resolve.
+# tests/harness/ca.py); the tests reach them with curl --resolve.
 VILLAGE_TLS_NAME = "balai.bukitberantai.desa.id"
 UPSTREAM_TLS_NAME = "balai.jambiprov.example.go.id"
 # Where the upstream's operator puts its certificate (hub_nginx_tls_certificate[_key]).

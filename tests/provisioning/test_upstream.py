@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+from tests.harness.ca import ThrowawayCA
+
 from .conftest import (
     LINK_UPSTREAM,
     UPSTREAM_CERT_DIR,
@@ -25,7 +27,6 @@ from .conftest import (
     joint_inventory,
     link_namespaces,
 )
-from .throwaway_ca import ThrowawayCA
 
 pytestmark = pytest.mark.provisioning
 

@@ -15,8 +15,9 @@ import time
 import pytest
 from cryptography import x509
 
+from tests.harness.ca import ThrowawayCA
+
 from .conftest import KEYS_DIR, VILLAGE_TLS_NAME, http_get, provision_target
-from .throwaway_ca import ThrowawayCA
 
 pytestmark = pytest.mark.provisioning
 
