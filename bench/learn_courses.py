@@ -23,13 +23,11 @@ when a target fails, 2 when the benchmark itself could not run (docs/benchmarks.
 import argparse
 import gzip
 import http.client
-import json
 import os
 import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,7 +40,6 @@ from tests.harness.processes import free_port
 
 from .common import (
     KB,
-    ROOT,
     BenchError,
     Check,
     code_version,
@@ -55,7 +52,7 @@ from .common import (
     say,
     table,
 )
-from .hub import Hub, clean_env
+from .hub import Hub, run_step
 from .learn_media import NginxSite, first_frame, say_frame
 from .learn_sync import run_sync
 
@@ -124,57 +121,10 @@ def test_video() -> Path:
     return path
 
 
-SEED = """
-import json, os, sys
-from pathlib import Path
-import django
-django.setup()
-from django.conf import settings
-from elearning.courses.models import Block, Course, Lesson, MediaAsset, Question
-source, streams = Path(sys.argv[1]), int(sys.argv[2])
-course = Course.objects.create(title="Bench: video di ponsel", slug="bench-video",
-    category="pertanian", licence="CC0", source="bench")
-lesson = Lesson.objects.create(course=course, title="Video", sort_order=1)
-Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
-quiz = Block.objects.create(lesson=lesson, kind="kuis", sort_order=9)
-Question.objects.create(block=quiz, prompt="Benar?", kind="benar-salah", answer=0,
-    explanation="Ya.")
-videos = []
-for i in range(streams):
-    name = f"belajar/bench{i:02d}/video.mp4"
-    target = Path(settings.MEDIA_ROOT) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        os.link(source, target)
-    asset = MediaAsset.objects.create(course=course, kind="video", title=f"Video {i}",
-        file=name, size=target.stat().st_size, status="siap")
-    if i == 0:
-        Block.objects.create(lesson=lesson, kind="video", media=asset, sort_order=2)
-    videos.append("/media/" + name)
-print(json.dumps({"course": f"/belajar/kursus/{course.pk}/",
-    "lesson": f"/belajar/pelajaran/{lesson.pk}/", "videos": videos}))
-"""
-
-
 def seed(data_dir: Path, video: Path) -> dict:
-    env = clean_env(
-        data_dir,
-        HUB_SECRET_KEY_FILE=str(data_dir / "secret_key"),
-        DJANGO_SETTINGS_MODULE="hub.settings.main",
-        HUB_DEBUG="0",
-        PYTHONPATH=str(ROOT),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SEED, str(video), str(STREAMS)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise BenchError(f"seeding failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """The bench's course and its videos, made in the hub's environment
+    (:func:`bench.steps.learn_seed`)."""
+    return run_step(data_dir, "learn_seed", timeout=300, source=str(video), streams=STREAMS)
 
 
 def text_weight(hub: Hub, path: str) -> dict:

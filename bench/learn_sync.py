@@ -4,9 +4,10 @@ link simulator in the bulk window only, resumes after a cut, and the month's quo
 Real processes, as the multi-process sync tests start them (:mod:`tests.harness.hubs`): an
 upstream under gunicorn on PostgreSQL, a village under ``scripts/run``, and ``scripts/linksim``
 between them at 2 Mbit/s with a 600 ms round trip (a VSAT link); the link's counters are the
-bytes that crossed it. The village's syncs run in its agent process, each with the bulk window
-and quota of its phase (``override_settings``: the engine reads them at every run, as it reads
-the environment file Ansible renders):
+bytes that crossed it. The village's syncs run in its agent process
+(:mod:`bench.learn_sync_steps`), each with the bulk window and quota of its phase
+(``override_settings``: the engine reads them at every run, as it reads the environment file
+Ansible renders):
 
 1. outside the bulk window: the course, its lessons and blocks come down (small data), the video
    does not; the course and lesson pages say what is still coming;
@@ -30,7 +31,7 @@ from pathlib import Path
 from tests.harness.hubs import VILLAGE_CODES, UpstreamNode, VillageNode
 from tests.harness.linksim import LinkSim
 
-from .common import MB, BenchError, Check, http_get, kb, mb, say
+from .common import MB, BenchError, Check, agent_step, http_get, kb, mb, say
 
 LINK_LATENCY_MS = 600
 LINK_KBPS = 2000  # 1 kbit = 1000 bits, as linksim counts
@@ -40,46 +41,6 @@ TARGET_RESUME_RATIO = 1.1
 # what a sync that moves only records may carry down: far below the video
 SMALL_DATA_LIMIT = 1 * MB
 WAITING_TEXT = "tiba setelah sinkronisasi"
-
-UPSTREAM_COURSE = """
-from django.core.files import File
-from elearning.courses.models import Block, Course, Lesson, MediaAsset
-course = Course.objects.create(title="Bench: video lewat satelit", slug="bench-sinkron",
-    category="pertanian", licence="CC0", source="bench", region={region!r})
-lesson = Lesson.objects.create(course=course, title="Video 20 MB", sort_order=1)
-Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
-asset = MediaAsset(course=course, kind="video", title="Video", status="siap")
-with open({path!r}, "rb") as handle:
-    asset.file.save("video.mp4", File(handle, name="video.mp4"), save=False)
-    asset.save()
-Block.objects.create(lesson=lesson, kind="video", media=asset, sort_order=2)
-result = {{"course": str(course.pk), "lesson": str(lesson.pk), "asset": str(asset.pk)}}
-"""
-
-# one sync in the village's agent with the phase's window and quota; ``headroom``: bytes of the
-# month's quota left when the run starts (None: no quota)
-VILLAGE_SYNC = """
-from django.test import override_settings
-from django.utils import timezone
-from elearning.courses.models import MediaAsset
-from hub.sync.models import BlobNeed
-from hub.sync.village.budget import month_bytes
-from hub.sync.village.run import sync_run
-hour = timezone.localtime().hour
-window = "" if {window_open!r} else f"{{(hour + 2) % 24}}-{{(hour + 3) % 24}}"
-headroom = {headroom!r}
-budget = 0 if headroom is None else month_bytes() + headroom
-with override_settings(SYNC_BULK_WINDOW=window, SYNC_MONTHLY_BUDGET_BYTES=budget,
-                       SYNC_BULK_BLOB_BYTES=1024 * 1024):
-    run = sync_run(trigger="test", force=True)
-asset = MediaAsset.objects.filter(pk={asset!r}).first()
-result = {{"outcome": run.outcome, "error": run.error[:300], "bytes_down": run.bytes_down,
-    "bytes_up": run.bytes_up, "records_down": run.records_down, "blobs_down": run.blobs_down,
-    "window": window, "budget": budget, "month_bytes": month_bytes(),
-    "asset_known": asset is not None, "video_here": bool(asset and asset.file),
-    "expected_sha": asset.sha256 if asset else "", "expected_size": asset.size if asset else 0,
-    "blob_needs": BlobNeed.objects.count()}}
-"""
 
 
 def sync_video(cache: Path) -> Path:
@@ -113,14 +74,17 @@ def sync_video(cache: Path) -> Path:
     return path
 
 
-def _exec(agent, code: str, timeout: float = 900):
-    return agent("exec", code=code, timeout=timeout)["result"]
-
-
 def _phase(v, link: LinkSim, asset: str, *, window_open: bool, headroom: int | None) -> dict:
     link.reset_stats()
     began = time.monotonic()
-    run = _exec(v, VILLAGE_SYNC.format(window_open=window_open, headroom=headroom, asset=asset))
+    run = agent_step(
+        v,
+        "bench.learn_sync_steps:village_sync_run",
+        timeout=900,
+        window_open=window_open,
+        headroom=headroom,
+        asset=asset,
+    )
     stats = link.wait_idle()
     run["seconds"] = round(time.monotonic() - began, 1)
     run["link"] = {k: stats[k] for k in ("connections", "bytes_up", "bytes_down", "cuts")}
@@ -163,7 +127,13 @@ def run_sync(results: dict, base: Path, cache: Path) -> list[Check]:
 def _phases(figures, upstream, village, link, video: Path, size: int) -> list[Check]:
     u, v = upstream.agent(), village.agent()
     say(f"sync: a course for kabupaten {village.code[:4]} with a {mb(size)} video, upstream")
-    made = _exec(u, UPSTREAM_COURSE.format(region=village.code[:4], path=str(video)))
+    made = agent_step(
+        u,
+        "bench.learn_sync_steps:course_with_video_create",
+        timeout=900,
+        region=village.code[:4],
+        path=str(video),
+    )
     course_page = f"/belajar/kursus/{made['course']}/"
     lesson_page = f"/belajar/pelajaran/{made['lesson']}/"
     checks = []

@@ -259,8 +259,58 @@ def market_state() -> dict:
     }
 
 
+# --------------------------------------------------------------------------------------------
+# bench learn
+
+
+def learn_seed(source: str, streams: int) -> dict:
+    """A village course whose lesson has a text block, the video and a quiz, and ``streams``
+    course videos: hard links to ``source`` under the hub's media; the pages and video URLs."""
+    from django.conf import settings
+
+    from elearning.courses.models import Block, Course, Lesson, MediaAsset, Question
+
+    course = Course.objects.create(
+        title="Bench: video di ponsel",
+        slug="bench-video",
+        category="pertanian",
+        licence="CC0",
+        source="bench",
+    )
+    lesson = Lesson.objects.create(course=course, title="Video", sort_order=1)
+    Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
+    quiz = Block.objects.create(lesson=lesson, kind="kuis", sort_order=9)
+    Question.objects.create(
+        block=quiz, prompt="Benar?", kind="benar-salah", answer=0, explanation="Ya."
+    )
+    videos = []
+    for i in range(streams):
+        name = f"belajar/bench{i:02d}/video.mp4"
+        target = Path(settings.MEDIA_ROOT) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            os.link(source, target)
+        asset = MediaAsset.objects.create(
+            course=course,
+            kind="video",
+            title=f"Video {i}",
+            file=name,
+            size=target.stat().st_size,
+            status="siap",
+        )
+        if i == 0:
+            Block.objects.create(lesson=lesson, kind="video", media=asset, sort_order=2)
+        videos.append("/media/" + name)
+    return {
+        "course": f"/belajar/kursus/{course.pk}/",
+        "lesson": f"/belajar/pelajaran/{lesson.pk}/",
+        "videos": videos,
+    }
+
+
 STEPS = {
-    f.__name__: f for f in (render_pages, soak_users_create, soak_state, market_seed, market_state)
+    f.__name__: f
+    for f in (render_pages, soak_users_create, soak_state, market_seed, market_state, learn_seed)
 }
 
 

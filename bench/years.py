@@ -3,7 +3,8 @@
 Real processes, as the other sync benches: an upstream under gunicorn on PostgreSQL and a
 village under ``scripts/run`` on SQLite (from the migrated template, so an old database with
 ``auto_vacuum=NONE``), talking directly (no link simulator: what is compared is the work the
-two hubs do, not the link). An agent process acts on the village's database.
+two hubs do, not the link). An agent process acts on the village's database (the steps of
+:mod:`bench.years_steps`).
 
 1. fresh: idle syncs and pushes of 100 new records, each timed (medians);
 2. five years of simulated activity written into the village: journal rows of its own records
@@ -30,104 +31,10 @@ import pytest
 
 from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, UpstreamNode, VillageNode
 
-from .common import MB, ROOT, BenchError, say
-from .sync import Results, exec_result, machine, print_table, sync_once
+from .common import MB, ROOT, BenchError, agent_step, say
+from .sync.common import Results, machine, print_table, sync_once
 
 TARGET_RATIO = 1.2
-
-QUIET_SCHEDULES = """
-from django.utils import timezone
-from django_q.models import Schedule
-result = Schedule.objects.filter(
-    func__in=['hub.sync.tasks.sync_task', 'hub.sync.tasks.sync_housekeeping_task']
-).update(next_run=timezone.now() + timezone.timedelta(days=1))
-"""
-
-# Five years of a busy village, written straight into its tables (bulk, in minutes not years).
-HISTORY_CODE = """
-import random, uuid
-from datetime import timedelta
-from django.contrib.sessions.models import Session
-from django.db import transaction
-from django.utils import timezone
-from hub.site.models import Announcement
-from hub.sync.models import JournalEntry, SyncRun, SyncState, Tombstone
-
-rng = random.Random(5)
-me, up = {me!r}, {up!r}
-now = timezone.now()
-start = now - timedelta(days=365 * {years})
-span = (now - start).total_seconds()
-line = "Warga dusun diminta hadir di balai desa untuk musyawarah rencana kerja. "
-body = "<p>" + line * 8 + "</p>"
-events = []  # (when, model, uid, rev, origin, audience)
-records, tombs = [], []
-kinds = (("live", {live}, (1, 20)), ("dead", {dead}, (3, 3)), ("up", {pulled}, (1, 5)))
-for kind, count, revs in kinds:
-    for i in range(count):
-        uid = uuid.uuid4()
-        first = rng.random() * span * 0.98
-        n = rng.randint(*revs)
-        times = sorted(first + rng.random() * (span - first) for _ in range(n))
-        origin = up if kind == "up" else me
-        audience = up if kind == "up" else None
-        for rev, t in enumerate(times, start=1):
-            events.append((t, "site.announcement", uid, rev, origin, audience))
-        if kind == "dead":
-            tombs.append(Tombstone(model="site.announcement", uid=uid, origin=me, rev=n,
-                                   deleted_at=start + timedelta(seconds=times[-1])))
-        else:
-            records.append(Announcement(id=uid, title=f"riwayat {{kind}} {{i}}", body=body,
-                                        origin=origin, rev=n))
-events.sort()
-with transaction.atomic():
-    Announcement.objects.bulk_create(records, batch_size=2000)
-    Tombstone.objects.bulk_create(tombs, batch_size=2000)
-    JournalEntry.objects.bulk_create(
-        [JournalEntry(model=m, uid=u, rev=r, origin=o, audience=a, size=900,
-                      created_at=start + timedelta(seconds=t)) for t, m, u, r, o, a in events],
-        batch_size=5000,
-    )
-with transaction.atomic():
-    runs = int(365 * {years} * 48)
-    SyncRun.objects.bulk_create(
-        [SyncRun(trigger="schedule", started_at=start + timedelta(minutes=30 * k),
-                 finished_at=start + timedelta(minutes=30 * k, seconds=3),
-                 outcome="failed" if k % 97 == 0 else "ok",
-                 error="link down: timeout" if k % 97 == 0 else "", bytes_up=600, bytes_down=400)
-         for k in range(runs)],
-        batch_size=5000,
-    )
-    Session.objects.bulk_create(
-        [Session(session_key=uuid.uuid4().hex, session_data="e30:x",
-                 expire_date=now - timedelta(days=rng.randint(1, 1800)))
-         for _ in range({sessions})],
-        batch_size=2000,
-    )
-    top = JournalEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
-    # everything the village made over the years was acknowledged long ago
-    SyncState.objects.filter(pk=1).update(push_seq=top)
-result = {{"journal": JournalEntry.objects.count(), "tombstones": Tombstone.objects.count(),
-          "runs": SyncRun.objects.count(), "sessions": Session.objects.count()}}
-"""
-
-SIZES_CODE = """
-import os
-from django.conf import settings
-from django.db import connection
-from hub.sync.admin.selectors import storage_sizes
-name = str(connection.settings_dict["NAME"])
-result = {**storage_sizes(), "file_bytes": os.path.getsize(name),
-          "wal_bytes": os.path.getsize(name + "-wal") if os.path.exists(name + "-wal") else 0}
-"""
-
-HOUSEKEEPING_CODE = """
-import time
-from hub.sync.tasks import sync_housekeeping_task
-started = time.monotonic()
-report = sync_housekeeping_task()
-result = {"report": report, "seconds": round(time.monotonic() - started, 2)}
-"""
 
 PUSH_PREFIX = "dorongan bench"
 
@@ -196,39 +103,38 @@ def main(argv: list[str]) -> int:
             village = VillageNode(base, VILLAGE_CODES[0], upstream)
             stack.callback(village.close)
             v = village.agent()
-            exec_result(v, QUIET_SCHEDULES)
+            agent_step(v, "bench.years_steps:schedules_postpone")
             warm = sync_once(v)
             if warm["outcome"] != "ok":
                 raise BenchError(f"first sync failed: {warm['error']}")
 
             fresh = measure(v, "fresh", **measures)
-            fresh_sizes = exec_result(v, SIZES_CODE)
+            fresh_sizes = agent_step(v, "bench.years_steps:database_sizes")
 
             say(f"writing {args.years} years of activity into the village")
             began = time.monotonic()
-            history = exec_result(
+            history = agent_step(
                 v,
-                HISTORY_CODE.format(
-                    me=village.code,
-                    up=UPSTREAM_CODE,
-                    years=args.years,
-                    live=args.live,
-                    dead=args.dead,
-                    pulled=args.pulled,
-                    sessions=args.sessions,
-                ),
+                "bench.years_steps:history_write",
                 timeout=1800,
+                me=village.code,
+                up=UPSTREAM_CODE,
+                years=args.years,
+                live=args.live,
+                dead=args.dead,
+                pulled=args.pulled,
+                sessions=args.sessions,
             )
             say(f"history written in {time.monotonic() - began:.0f} s: {history}")
             if history["journal"] < 200_000 or history["tombstones"] < 20_000:
                 raise BenchError(f"too small a history: {history}")
-            old_sizes = exec_result(v, SIZES_CODE)
+            old_sizes = agent_step(v, "bench.years_steps:database_sizes")
             old = measure(v, "5 years, before compaction", **measures)
 
             say("daily housekeeping: compaction, pruning, space back to the disk")
-            housekeeping = exec_result(v, HOUSEKEEPING_CODE, timeout=1800)
+            housekeeping = agent_step(v, "bench.years_steps:housekeeping_run", timeout=1800)
             say(f"housekeeping: {json.dumps(housekeeping)}")
-            compacted_sizes = exec_result(v, SIZES_CODE)
+            compacted_sizes = agent_step(v, "bench.years_steps:database_sizes")
             compacted = measure(v, "5 years, after compaction", **measures)
 
         results.data.update(
