@@ -126,6 +126,16 @@ def main(argv: list[str]) -> int:
                 sessions=args.sessions,
             )
             say(f"history written in {time.monotonic() - began:.0f} s: {history}")
+            # the upstream holds the village's journal as far as the village says it was
+            # acknowledged: else the next sync takes the village for one restored from an older
+            # backup and pushes the whole history again (hub.sync.upstream.reseed.cursor_check)
+            if not agent_step(
+                upstream.agent(),
+                "bench.years_steps:village_acknowledged",
+                code=village.code,
+                push_seq=v("state")["push_seq"],
+            ):
+                raise BenchError(f"the upstream does not know the village {village.code}")
             if history["journal"] < 200_000 or history["tombstones"] < 20_000:
                 raise BenchError(f"too small a history: {history}")
             old_sizes = agent_step(v, "bench.years_steps:database_sizes")

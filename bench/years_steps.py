@@ -1,5 +1,5 @@
 """The Django-side steps of ``scripts/bench sync --years`` (:mod:`bench.years`), run in the
-village's agent process (:func:`bench.common.agent_step`).
+village's agent process, one in the upstream's (:func:`bench.common.agent_step`).
 
 They import the project's modules inside, so importing this module needs no settings.
 """
@@ -123,6 +123,13 @@ def history_write(
         "runs": SyncRun.objects.count(),
         "sessions": Session.objects.count(),
     }
+
+
+def village_acknowledged(*, code: str, push_seq: int) -> int:
+    """On the upstream: village ``code``'s journal recorded as applied up to ``push_seq``."""
+    from hub.sync.models import Node
+
+    return Node.objects.filter(code=code).update(push_seq=push_seq)
 
 
 def database_sizes() -> dict:
