@@ -207,6 +207,22 @@ def make_image(db):
     return make
 
 
+# the region of the in-process upstream (a province), as the sync tests' UPSTREAM constants say
+INPROCESS_UPSTREAM = "15"
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    """A province upstream in this test's process: its own copy of the test database, data dir
+    and node key (tests/harness/inprocess.py). The multi-process tests (tests/e2e) have an
+    upstream of their own under this name."""
+    from tests.harness.inprocess import InProcessUpstream
+
+    node = InProcessUpstream(tmp_path / "upstream", INPROCESS_UPSTREAM)
+    yield node
+    node.close()
+
+
 @pytest.fixture
 def village(db):
     return village_identity_set(code="15.03.01.2021")

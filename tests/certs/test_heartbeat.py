@@ -1,6 +1,6 @@
 """The village's certificate rides on its sync heartbeat: when the one it serves ends, and
 whether it warns (``HUB_TLS_WARN_DAYS`` before the end). A real sync with an upstream in this
-process (tests/sync/inprocess.py) carries it; the upstream keeps it on the village's node and
+process (tests/harness/inprocess.py) carries it; the upstream keeps it on the village's node and
 lists the village on its dashboard while it warns."""
 
 import pytest
@@ -10,7 +10,7 @@ from hub.certs.services import certificate_install, certificate_request_ensure
 from hub.site.services import village_identity_set
 from hub.sync.models import Node, SyncRun
 from hub.sync.village.run import sync_run
-from tests.sync.inprocess import InProcessUpstream, village_linked
+from tests.harness.inprocess import InProcessUpstream, village_linked
 
 from .conftest import NAME, VILLAGE
 from .test_services import hub_public_key

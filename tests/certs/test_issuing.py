@@ -2,7 +2,7 @@
 and BIND 9 (tests/harness/acme.py), started once for this module on free ports.
 
 The whole path runs once for real: the village's CSR goes up through a sync (the in-process
-upstream of tests/sync/inprocess.py), the upstream solves DNS-01 through RFC 2136 updates to
+upstream of tests/harness/inprocess.py), the upstream solves DNS-01 through RFC 2136 updates to
 BIND, pebble issues, the certificate comes down through the next sync, the village checks and
 installs it, and a TLS server on ``live/`` is verified by its name with pebble's root.
 """
@@ -30,7 +30,7 @@ from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
 from hub.sync.wire import keys
 from tests.harness import acme as servers
-from tests.sync.inprocess import InProcessTransport, InProcessUpstream, node_settings
+from tests.harness.inprocess import InProcessTransport, InProcessUpstream, node_settings
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"

@@ -1,7 +1,7 @@
 """Archives published upstream reach villages through the sync engine (the link, in the bulk
 window, or a bundle), verified by hash, placed in the library folder whole, scanned and served by
 a real kiwix-serve; withdrawn upstream, they leave it. The upstream runs in-process
-(tests/sync/inprocess.py); the archive is the small one zimwriterfs builds."""
+(tests/harness/inprocess.py); the archive is the small one zimwriterfs builds."""
 
 import hashlib
 import shutil
@@ -20,7 +20,7 @@ from hub.sync.bundles.exchange import bundle_export, bundle_import
 from hub.sync.models import SyncRun
 from hub.sync.registry import spec_for
 from hub.sync.village.run import sync_run
-from tests.sync.inprocess import InProcessUpstream, village_linked
+from tests.harness.inprocess import village_linked
 
 from .zims import kiwix_serve_start
 
@@ -30,13 +30,6 @@ NAME = "pustaka_tani.zim"
 
 # sync_run commits, so these tests do too (see tests/sync/test_client_inprocess.py)
 linked = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -18,21 +18,13 @@ from hub.sync.village.run import sync_run
 from hub.sync.village.transport import Upstream, UpstreamRefused
 from hub.sync.wire import keys
 from tests.conftest import png_bytes
-
-from .inprocess import InProcessUpstream, village_linked
+from tests.harness.inprocess import village_linked
 
 UPSTREAM = "15"
 VILLAGE_A = "1503012021"
 VILLAGE_B = "1503012022"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from hub.sync.village.run import sync_run
 from hub.sync.wire import keys
 from hub.sync.wire.signing import HEADER_SIGNATURE
 from tests.conftest import png_bytes
-
-from .inprocess import InProcessTransport, InProcessUpstream, node_settings
+from tests.harness.inprocess import InProcessTransport, node_settings
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
@@ -33,13 +32,6 @@ VILLAGE = "1503012021"
 # sync_run commits (and sets SQLite PRAGMAs outside any transaction), so these tests do too;
 # the serialized rollback puts back the rows the migrations made for the tests that follow.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from hub.sync.models import Node, SyncRun, SyncState
 from hub.sync.village.run import sync_run
 from hub.sync.wire.signing import HEADER_SERVER_TIME
 from marketplace.models import Bumdes, OrderRequest, ProductCategory
-
-from .inprocess import (
+from tests.harness.inprocess import (
     InProcessResponse,
     InProcessTransport,
-    InProcessUpstream,
     village_linked,
 )
 
@@ -27,13 +25,6 @@ VILLAGE = "1503012021"
 
 # sync_run commits, so these tests do too (see test_client_inprocess.py)
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

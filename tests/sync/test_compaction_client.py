@@ -12,7 +12,7 @@ from hub.sync.changes.compaction import journal_compact
 from hub.sync.models import JournalEntry, Node, SyncRun, SyncState, Tombstone
 from hub.sync.village.run import sync_run
 
-from .test_client_inprocess import UPSTREAM, VILLAGE, notice, transport, upstream  # noqa: F401
+from .test_client_inprocess import UPSTREAM, VILLAGE, notice, transport  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

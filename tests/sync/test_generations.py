@@ -19,20 +19,12 @@ from hub.sync.upstream.reseed import feed_high_water
 from hub.sync.village.run import sync_run
 from hub.sync.village.transport import Upstream
 from hub.sync.wire.codec import decode_page, record_to_wire
-
-from .inprocess import InProcessUpstream, village_linked
+from tests.harness.inprocess import village_linked
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -30,9 +30,8 @@ from hub.sync.village.scheduling import PROBE_NAME, SCHEDULER_SLACK
 from hub.sync.village.transport import TransportError
 from hub.sync.wire import keys
 from hub.sync.wire.codec import compress, dumps, record_to_wire
+from tests.harness.inprocess import InProcessTransport, node_settings
 from tests.harness.texts import WORDS
-
-from .inprocess import InProcessTransport, InProcessUpstream, node_settings
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
@@ -75,13 +74,6 @@ class CuttingTransport(InProcessTransport):
         self.log[-1] = (self.log[-1][0], self.HEADERS + len(response.data))
         self._cross(self.HEADERS + len(response.data))
         return response
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

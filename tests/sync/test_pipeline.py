@@ -16,8 +16,7 @@ from hub.sync.upstream import services
 from hub.sync.upstream.enrollment import village_enroll
 from hub.sync.wire import keys
 from hub.sync.wire.codec import WireError, decode_page, dumps, encode_page, record_to_wire
-
-from .inprocess import node_settings
+from tests.harness.inprocess import node_settings
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"

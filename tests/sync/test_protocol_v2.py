@@ -21,21 +21,13 @@ from hub.sync.village.run import sync_run
 from hub.sync.village.transport import Upstream
 from hub.sync.wire import httpsig, keys
 from hub.sync.wire.codec import encode_page
-
-from .inprocess import InProcessUpstream, village_linked
+from tests.harness.inprocess import village_linked
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
 URL = "http://upstream.test"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -25,8 +25,7 @@ from hub.sync.village.pinning import upstream_set
 from hub.sync.wire import keys
 from hub.sync.wire.codec import decode_page, decompress, dumps, encode_page, record_to_wire
 from marketplace.models import Bumdes, OrderRequest, Product, ProductCategory
-
-from .inprocess import node_settings
+from tests.harness.inprocess import node_settings
 
 UPSTREAM = "15"
 SELLER = "1503012022"  # village A: the seller an outside buyer writes to

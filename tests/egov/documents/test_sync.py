@@ -1,5 +1,5 @@
 """Service standards and legal documents between a village and its upstream, in one process
-(the engine's in-process client: tests/sync/inprocess.py).
+(the engine's in-process client: tests/harness/inprocess.py).
 
 Down: the province upstream's records reach the villages of their ``region`` only. Up: a
 village's own Perdes (with its PDF) and services reach the upstream, and nothing comes back
@@ -21,7 +21,7 @@ from hub.sync.upstream.enrollment import village_enroll
 from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
 from hub.sync.wire import keys
-from tests.sync.inprocess import InProcessTransport, InProcessUpstream, node_settings
+from tests.harness.inprocess import InProcessTransport, node_settings
 
 UPSTREAM = "15"
 VILLAGE = "1503012021"
@@ -48,13 +48,6 @@ def document(number: str, **fields) -> dict:
         "publisher": "Pemerintah Kabupaten",
         **fields,
     }
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from hub.sync.registry import received_from_origin, spec_for
 from hub.sync.village.run import sync_run
 
 from .conftest import KK, NIK
-from .test_sync_spec import UPSTREAM, VILLAGE, RecordingTransport, transport, upstream  # noqa: F401
+from .test_sync_spec import UPSTREAM, VILLAGE, RecordingTransport, transport  # noqa: F401
 
 FIELDS = ["nama", "nik", "kk", "alamat", "pekerjaan"]
 

@@ -33,7 +33,7 @@ from hub.sync.village.run import sync_run
 
 from .conftest import KK, NIK
 from .test_forwarding import _forwarding, _recipient_here, key_pair  # noqa: F401
-from .test_sync_spec import UPSTREAM, VILLAGE, transport, upstream  # noqa: F401
+from .test_sync_spec import UPSTREAM, VILLAGE, transport  # noqa: F401
 
 
 @pytest.fixture

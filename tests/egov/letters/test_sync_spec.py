@@ -14,7 +14,7 @@ from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
 from hub.sync.wire import keys
 from hub.sync.wire.codec import decode_page
-from tests.sync.inprocess import InProcessTransport, InProcessUpstream, node_settings
+from tests.harness.inprocess import InProcessTransport, node_settings
 
 from .conftest import KK, NIK
 
@@ -43,13 +43,6 @@ class RecordingTransport(InProcessTransport):
         if body:
             self.bodies.append(bytes(body))
         return super().request(method, url, body=body, headers=headers, stream=stream)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from hub.sync.upstream.enrollment import village_enroll
 from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
 from hub.sync.wire import keys
-from tests.sync.inprocess import InProcessTransport, InProcessUpstream, node_settings
+from tests.harness.inprocess import InProcessTransport, node_settings
 
 from .conftest import MP4_BYTES
 
@@ -81,13 +81,6 @@ def test_a_course_without_licence_or_source_is_refused():
 
 # sync_run commits, so these tests do too (see tests/sync/test_client_inprocess.py)
 linked = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    node = InProcessUpstream(tmp_path / "upstream", UPSTREAM)
-    yield node
-    node.close()
 
 
 @pytest.fixture
