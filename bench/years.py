@@ -20,7 +20,6 @@ two hubs do, not the link). An agent process acts on the village's database (the
 import argparse
 import contextlib
 import json
-import shutil
 import statistics
 import tempfile
 import time
@@ -32,7 +31,7 @@ import pytest
 from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, UpstreamNode, VillageNode
 
 from .common import MB, ROOT, BenchError, agent_step, say
-from .sync.common import Results, machine, print_table, sync_once
+from .sync.common import Results, machine, run_end, sync_once
 
 TARGET_RATIO = 1.2
 
@@ -191,17 +190,5 @@ def main(argv: list[str]) -> int:
         say(f"the benchmark could not run: {exc}")
         results.data["error"] = str(exc)
     finally:
-        results.data["rows"] = [r.__dict__ | {"verdict": r.verdict} for r in results.rows]
-        results.data["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        results.data["exit_status"] = status
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(results.data, indent=2, default=str) + "\n")
-        if args.keep or status != 0:
-            say(f"kept {base}")
-        else:
-            shutil.rmtree(base, ignore_errors=True)
-    print()
-    print_table(results)
-    print()
-    say(f"results in {json_path}")
+        run_end(results, status=status, json_path=json_path, base=base, keep=args.keep)
     return status

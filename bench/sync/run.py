@@ -23,7 +23,7 @@ STEPS = "bench.sync.steps"
 
 def main(argv: list[str]) -> int:
     if any(arg == "--years" or arg.startswith("--years=") for arg in argv):
-        from .years import main as years_main  # five years of activity: bench/years.py
+        from ..years import main as years_main  # five years of activity: bench/years.py
 
         return years_main(argv)
     parser = argparse.ArgumentParser(
