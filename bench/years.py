@@ -21,17 +21,15 @@ import argparse
 import contextlib
 import json
 import statistics
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, UpstreamNode, VillageNode
 
-from .common import MB, ROOT, BenchError, agent_step, say
-from .sync.common import Results, machine, run_end, sync_once
+from .common import MB, BenchError, agent_step, say
+from .sync.common import run_end, run_start, sync_once
 
 TARGET_RATIO = 1.2
 
@@ -83,15 +81,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
     args = parser.parse_args(argv)
 
-    started_at = datetime.now(UTC)
-    json_path = args.json or ROOT / "var" / "bench" / f"years-{started_at:%Y%m%d-%H%M%S}.json"
-    base = Path(tempfile.mkdtemp(prefix="balai-bench-years-"))
-    results = Results()
-    results.data.update(
-        started_at=started_at.isoformat(timespec="seconds"),
-        machine=machine(),
-        options={k: str(v) for k, v in vars(args).items()},
-    )
+    json_path, base, results = run_start(args, "years")
     status = 2
     measures = {"idles": args.idles, "pushes": args.pushes, "push_n": args.push_records}
     try:

@@ -7,6 +7,7 @@ import os
 import platform
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -147,6 +148,22 @@ def print_table(results: Results) -> None:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         if number == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def run_start(args, name: str) -> tuple[Path, Path, Results]:
+    """The start of a run of bench ``name``: its results file (``--json``, else under
+    var/bench/), a temporary folder for the data dirs and logs, the results with the machine
+    and the options."""
+    started_at = datetime.now(UTC)
+    json_path = args.json or ROOT / "var" / "bench" / f"{name}-{started_at:%Y%m%d-%H%M%S}.json"
+    base = Path(tempfile.mkdtemp(prefix=f"balai-bench-{name}-"))
+    results = Results()
+    results.data.update(
+        started_at=started_at.isoformat(timespec="seconds"),
+        machine=machine(),
+        options={k: str(v) for k, v in vars(args).items()},
+    )
+    return json_path, base, results
 
 
 def run_end(results: Results, *, status: int, json_path: Path, base: Path, keep: bool) -> int:

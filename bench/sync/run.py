@@ -2,8 +2,6 @@
 
 import argparse
 import contextlib
-import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest  # the harness reports its failures with pytest.fail
@@ -11,10 +9,10 @@ import pytest  # the harness reports its failures with pytest.fail
 from tests.harness.hubs import VILLAGE_CODES, VillageNode
 from tests.harness.linksim import LinkSim
 
-from ..common import ROOT, BenchError, agent_step, say
+from ..common import BenchError, agent_step, say
 from . import __doc__ as DESCRIPTION
 from .blob import bench_blob
-from .common import BenchUpstream, Results, load_average, machine, run_end
+from .common import BenchUpstream, load_average, run_end, run_start
 from .link import bench_cut_push, bench_idle, bench_push
 from .upstream import bench_load, bench_queries, fake_villages
 
@@ -69,15 +67,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
     args = parser.parse_args(argv)
 
-    started_at = datetime.now(UTC)
-    json_path = args.json or ROOT / "var" / "bench" / f"sync-{started_at:%Y%m%d-%H%M%S}.json"
-    base = Path(tempfile.mkdtemp(prefix="balai-bench-sync-"))
-    results = Results()
-    results.data.update(
-        started_at=started_at.isoformat(timespec="seconds"),
-        machine=machine(),
-        options={k: str(v) for k, v in vars(args).items()},
-    )
+    json_path, base, results = run_start(args, "sync")
     say(f"data dirs and logs in {base}; load average {load_average()}")
     status = 2
     try:
