@@ -68,7 +68,7 @@ class BenchUpstream(UpstreamNode):
         self.bench_env = {
             "HUB_WEB_THREADS": str(threads),
             "HUB_ACCESS_LOG": str(access_log),
-            "HUB_SYNC_TIMELINE": "1",  # the push's steps (bench/sync_timeline.py)
+            "HUB_SYNC_TIMELINE": "1",  # the push's steps (bench/sync/timeline.py)
         }
         self.access_log = access_log
         super().__init__(base, workers=2)
