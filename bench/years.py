@@ -24,12 +24,10 @@ import statistics
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.harness.hubs import UPSTREAM_CODE, VILLAGE_CODES, UpstreamNode, VillageNode
 
 from .common import MB, BenchError, agent_step, say
-from .sync.common import run_end, run_start, sync_once
+from .sync.common import BenchRun, sync_once
 
 TARGET_RATIO = 1.2
 
@@ -81,10 +79,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
     args = parser.parse_args(argv)
 
-    json_path, base, results = run_start(args, "years")
-    status = 2
+    run = BenchRun.start(args, "years")
+    base, results = run.base, run.results
     measures = {"idles": args.idles, "pushes": args.pushes, "push_n": args.push_records}
-    try:
+    with run:
         with contextlib.ExitStack() as stack:
             say("starting the upstream (PostgreSQL, gunicorn 2 workers) and the village")
             upstream = UpstreamNode(base / "upstream")
@@ -175,10 +173,4 @@ def main(argv: list[str]) -> int:
             "(recorded)",
             None,
         )
-        status = 1 if any(r.passed is False for r in results.rows) else 0
-    except (BenchError, pytest.fail.Exception) as exc:
-        say(f"the benchmark could not run: {exc}")
-        results.data["error"] = str(exc)
-    finally:
-        run_end(results, status=status, json_path=json_path, base=base, keep=args.keep)
-    return status
+    return run.status

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest  # the harness reports its failures with pytest.fail
+
 from tests.harness.hubs import UpstreamNode
 from tests.harness.linksim import LinkSim
 
@@ -150,36 +152,54 @@ def print_table(results: Results) -> None:
             print("  ".join("-" * w for w in widths))
 
 
-def run_start(args, name: str) -> tuple[Path, Path, Results]:
-    """The start of a run of bench ``name``: its results file (``--json``, else under
-    var/bench/), a temporary folder for the data dirs and logs, the results with the machine
-    and the options."""
-    started_at = datetime.now(UTC)
-    json_path = args.json or ROOT / "var" / "bench" / f"{name}-{started_at:%Y%m%d-%H%M%S}.json"
-    base = Path(tempfile.mkdtemp(prefix=f"balai-bench-{name}-"))
-    results = Results()
-    results.data.update(
-        started_at=started_at.isoformat(timespec="seconds"),
-        machine=machine(),
-        options={k: str(v) for k, v in vars(args).items()},
-    )
-    return json_path, base, results
+class BenchRun:
+    """One run of a bench, from its start (:meth:`start`: the results file, a temporary folder
+    for the data dirs and logs, the results with the machine and the options) to its end (the
+    ``with`` block: a failure of the bench itself is reported, not raised; then the results
+    are written, the folder kept or removed, the table printed). ``status``: 0 every target
+    met, 1 one missed, 2 the bench could not run."""
 
+    def __init__(self, args, json_path: Path, base: Path, results: Results):
+        self.args, self.json_path, self.base, self.results = args, json_path, base, results
+        self.status = 2
 
-def run_end(results: Results, *, status: int, json_path: Path, base: Path, keep: bool) -> int:
-    """The end of a run, whatever happened: the results written to ``json_path``, the data dirs
-    under ``base`` kept (``keep``, or a target missed) or removed, the table printed."""
-    results.data["rows"] = [r.__dict__ | {"verdict": r.verdict} for r in results.rows]
-    results.data["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    results.data["exit_status"] = status
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results.data, indent=2, default=str) + "\n")
-    if keep or status != 0:
-        say(f"kept {base}")
-    else:
-        shutil.rmtree(base, ignore_errors=True)
-    print()
-    print_table(results)
-    print()
-    say(f"results in {json_path}")
-    return status
+    @classmethod
+    def start(cls, args, name: str) -> "BenchRun":
+        started_at = datetime.now(UTC)
+        json_path = args.json or ROOT / "var" / "bench" / f"{name}-{started_at:%Y%m%d-%H%M%S}.json"
+        results = Results()
+        results.data.update(
+            started_at=started_at.isoformat(timespec="seconds"),
+            machine=machine(),
+            options={k: str(v) for k, v in vars(args).items()},
+        )
+        return cls(args, json_path, Path(tempfile.mkdtemp(prefix=f"balai-bench-{name}-")), results)
+
+    def __enter__(self) -> "BenchRun":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        handled = kind is not None and issubclass(kind, (BenchError, pytest.fail.Exception))
+        if kind is None:
+            self.status = 1 if any(r.passed is False for r in self.results.rows) else 0
+        elif handled:
+            say(f"the benchmark could not run: {exc}")
+            self.results.data["error"] = str(exc)
+        self._end()
+        return handled
+
+    def _end(self) -> None:
+        results = self.results
+        results.data["rows"] = [r.__dict__ | {"verdict": r.verdict} for r in results.rows]
+        results.data["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        results.data["exit_status"] = self.status
+        self.json_path.parent.mkdir(parents=True, exist_ok=True)
+        self.json_path.write_text(json.dumps(results.data, indent=2, default=str) + "\n")
+        if self.args.keep or self.status != 0:
+            say(f"kept {self.base}")
+        else:
+            shutil.rmtree(self.base, ignore_errors=True)
+        print()
+        print_table(results)
+        print()
+        say(f"results in {self.json_path}")

@@ -4,15 +4,13 @@ import argparse
 import contextlib
 from pathlib import Path
 
-import pytest  # the harness reports its failures with pytest.fail
-
 from tests.harness.hubs import VILLAGE_CODES, VillageNode
 from tests.harness.linksim import LinkSim
 
-from ..common import BenchError, agent_step, say
+from ..common import agent_step, say
 from . import __doc__ as DESCRIPTION
 from .blob import bench_blob
-from .common import BenchUpstream, load_average, run_end, run_start
+from .common import BenchRun, BenchUpstream, load_average
 from .link import bench_cut_push, bench_idle, bench_push
 from .upstream import bench_load, bench_queries, fake_villages
 
@@ -67,74 +65,67 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
     args = parser.parse_args(argv)
 
-    json_path, base, results = run_start(args, "sync")
+    run = BenchRun.start(args, "sync")
+    base, results = run.base, run.results
     say(f"data dirs and logs in {base}; load average {load_average()}")
-    status = 2
-    try:
-        with contextlib.ExitStack() as stack:
-            say("starting the upstream (PostgreSQL, gunicorn 2 workers)")
-            upstream = BenchUpstream(
-                base / "upstream",
-                threads=args.upstream_threads,
-                access_log=base / "upstream-access.log",
-            )
-            stack.callback(upstream.close)
-            link = stack.enter_context(LinkSim(upstream.port))
-            say(f"starting the village (scripts/run) behind linksim on port {link.port}")
-            village = VillageNode(
-                base, VILLAGE_CODES[0], upstream, via_port=link.port,
-                env={"HUB_SYNC_TIMELINE": "1"},
-            )  # fmt: skip
-            logs = (
-                lambda: sorted(village.base.glob("agent-*.log")),
-                lambda: [upstream.base / "upstream-gunicorn.log"],
-            )
-            stack.callback(village.close)
-            v, u = village.agent(), upstream.agent()
-            # the cluster's own schedule must not sync through the link while it is measured
-            agent_step(v, f"{STEPS}:sync_schedule_postpone")
+    with run, contextlib.ExitStack() as stack:
+        say("starting the upstream (PostgreSQL, gunicorn 2 workers)")
+        upstream = BenchUpstream(
+            base / "upstream",
+            threads=args.upstream_threads,
+            access_log=base / "upstream-access.log",
+        )
+        stack.callback(upstream.close)
+        link = stack.enter_context(LinkSim(upstream.port))
+        say(f"starting the village (scripts/run) behind linksim on port {link.port}")
+        village = VillageNode(
+            base, VILLAGE_CODES[0], upstream, via_port=link.port,
+            env={"HUB_SYNC_TIMELINE": "1"},
+        )  # fmt: skip
+        logs = (
+            lambda: sorted(village.base.glob("agent-*.log")),
+            lambda: [upstream.base / "upstream-gunicorn.log"],
+        )
+        stack.callback(village.close)
+        v, u = village.agent(), upstream.agent()
+        # the cluster's own schedule must not sync through the link while it is measured
+        agent_step(v, f"{STEPS}:sync_schedule_postpone")
 
-            parts = set(args.only.split(","))
-            if "idle" in parts:
-                bench_idle(results, v, link, upstream)
-            if "blob" in parts:
-                bench_blob(results, v, u, link, upstream, village, args.blob_side, args.blob_kbps)
+        parts = set(args.only.split(","))
+        if "idle" in parts:
+            bench_idle(results, v, link, upstream)
+        if "blob" in parts:
+            bench_blob(results, v, u, link, upstream, village, args.blob_side, args.blob_kbps)
 
-            if parts & {"queries", "load"}:
-                fakes = fake_villages(base, args.load_villages)
-                villages = [(f.code, f.public_key) for f in fakes]
-                agent_step(u, f"{STEPS}:villages_enroll", villages=villages)
-                prepared = agent_step(u, f"{STEPS}:idle_push_body")
-                body = bytes.fromhex(prepared["body"])
-                results.data["idle_push_body_bytes"] = len(body)
-                if "queries" in parts:
-                    bench_queries(results, u, fakes[0], body)
-                if "load" in parts:
-                    bench_load(results, upstream, fakes, body, args.load_seconds)
+        if parts & {"queries", "load"}:
+            fakes = fake_villages(base, args.load_villages)
+            villages = [(f.code, f.public_key) for f in fakes]
+            agent_step(u, f"{STEPS}:villages_enroll", villages=villages)
+            prepared = agent_step(u, f"{STEPS}:idle_push_body")
+            body = bytes.fromhex(prepared["body"])
+            results.data["idle_push_body_bytes"] = len(body)
+            if "queries" in parts:
+                bench_queries(results, u, fakes[0], body)
+            if "load" in parts:
+                bench_load(results, upstream, fakes, body, args.load_seconds)
 
-            # late: a push that times out leaves the upstream applying its batch for a while
-            if "push" in parts:
-                pipelined = args.push_pipeline or agent_step(v, f"{STEPS}:push_pipeline")
-                if args.push_compare:
-                    bench_push(
-                        results, v, u, link, upstream, args.records, args.settle_seconds,
-                        1, prefix="catatan serial", label=" (one batch at a time)", logs=logs,
-                    )  # fmt: skip
+        # late: a push that times out leaves the upstream applying its batch for a while
+        if "push" in parts:
+            pipelined = args.push_pipeline or agent_step(v, f"{STEPS}:push_pipeline")
+            if args.push_compare:
                 bench_push(
                     results, v, u, link, upstream, args.records, args.settle_seconds,
-                    pipelined,
-                    label=" (pipelined)" if args.push_compare else "", logs=logs,
+                    1, prefix="catatan serial", label=" (one batch at a time)", logs=logs,
                 )  # fmt: skip
-            if "cut" in parts:
-                bench_cut_push(results, v, u, link, upstream, args.cut_records)
-            others = agent_step(v, f"{STEPS}:sync_runs_not_ours")
-            results.data["village_runs_not_ours"] = others
-            if others:
-                say(f"note: the village's cluster synced by itself: {others}")
-        status = 1 if any(r.passed is False for r in results.rows) else 0
-    except (BenchError, pytest.fail.Exception) as exc:
-        say(f"the benchmark could not run: {exc}")
-        results.data["error"] = str(exc)
-    finally:
-        run_end(results, status=status, json_path=json_path, base=base, keep=args.keep)
-    return status
+            bench_push(
+                results, v, u, link, upstream, args.records, args.settle_seconds,
+                pipelined,
+                label=" (pipelined)" if args.push_compare else "", logs=logs,
+            )  # fmt: skip
+        if "cut" in parts:
+            bench_cut_push(results, v, u, link, upstream, args.cut_records)
+        others = agent_step(v, f"{STEPS}:sync_runs_not_ours")
+        results.data["village_runs_not_ours"] = others
+        if others:
+            say(f"note: the village's cluster synced by itself: {others}")
+    return run.status
