@@ -82,11 +82,35 @@ def batch(lines, after=0, to=0):
     return wire.encode_page(header, lines)
 
 
+def _differences(v, u, mine: dict, theirs: dict) -> str:
+    """What differs between two dumps, record by record, as each side holds it (rev, fields,
+    blob references), and the village's sync state: enough to tell a lost edit from a blob
+    still on its way."""
+    lines = []
+    for model in sorted(set(mine) | set(theirs)):
+        if model == "tombstones":
+            if mine[model] != theirs.get(model):
+                lines.append(f"tombstones: village {mine[model]} upstream {theirs.get(model)}")
+            continue
+        a, b = mine.get(model, {}), theirs.get(model, {})
+        ids = sorted(uid for uid in set(a) | set(b) if a.get(uid) != b.get(uid))
+        if ids:
+            here, there = v("records", model=model, ids=ids), u("records", model=model, ids=ids)
+            for uid in ids:
+                lines.append(f"{model} {uid}:\n  village  {here[uid]}\n  upstream {there[uid]}")
+    lines.append(f"village state: {v('state')}")
+    return "\n".join(lines)
+
+
 def assert_converged(v, u, code):
     mine, theirs = v("dump", origin=code), u("dump", origin=code)
-    assert mine == theirs, "village records differ between village and upstream"
+    assert mine == theirs, "village records differ between village and upstream:\n" + _differences(
+        v, u, mine, theirs
+    )
     down_v, down_u = v("dump", origin=UPSTREAM_CODE), u("dump", origin=UPSTREAM_CODE)
-    assert down_v == down_u, "upstream records differ between upstream and village"
+    assert down_v == down_u, "upstream records differ between upstream and village:\n" + (
+        _differences(v, u, down_v, down_u)
+    )
     return mine
 
 

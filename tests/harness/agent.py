@@ -144,6 +144,14 @@ def op_dump(origin=None):
     return out
 
 
+def op_records(model, ids):
+    """The wire form of records ``ids`` of ``model`` as this node holds them (None: absent),
+    with their blob references: what a failed convergence check shows."""
+    spec = spec_for(model)
+    found = {str(obj.pk): obj for obj in spec.model._base_manager.filter(pk__in=ids)}
+    return {uid: record_to_wire(found[uid], spec) if uid in found else None for uid in ids}
+
+
 def op_state():
     state = SyncState.load()
     from hub.sync.models import BlobNeed, BlobUpload, JournalEntry
@@ -180,6 +188,7 @@ OPS = {
     "delete": op_delete,
     "sync": op_sync,
     "dump": op_dump,
+    "records": op_records,
     "state": op_state,
     "call": op_call,
     "exec": op_exec,
