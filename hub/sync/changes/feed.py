@@ -101,7 +101,14 @@ def _page(queryset, *, after: int, max_bytes: int, audience: bool = False) -> Pa
         }
         for row in rows:
             key = (row.model, row.uid)
-            if row.seq in encoded and key not in seen:
+            if key in seen:
+                # Changed again after its content was read for an earlier chunk of this page: a
+                # writer may have committed in between, so that content can be older than this
+                # row. Skipping the row would move the checkpoint past the change; the page ends
+                # before it instead, and the next page reads the record again.
+                page.more = True
+                return page
+            if row.seq in encoded:
                 data, refs = encoded[row.seq]
                 if data is not None:
                     if page.items and page.raw_bytes + len(data) > max_bytes:
