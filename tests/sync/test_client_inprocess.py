@@ -6,6 +6,7 @@ gunicorn, the cluster, cuts).
 """
 
 import base64
+import io
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,7 +18,7 @@ from hub.media.services import image_from_bytes
 from hub.site.models import Announcement
 from hub.sync.core.generation import HEADER as GENERATION_HEADER
 from hub.sync.core.generation import local_generation
-from hub.sync.models import JournalEntry, Node, SyncRun, SyncState
+from hub.sync.models import BlobNeed, JournalEntry, Node, SyncRun, SyncState
 from hub.sync.upstream.enrollment import village_enroll
 from hub.sync.village.pinning import upstream_set
 from hub.sync.village.run import sync_run
@@ -221,3 +222,37 @@ def test_an_idle_sync_is_one_request_of_four_statements_on_the_upstream(upstream
     with upstream.active():
         assert counting.generations == [local_generation()]
     assert local_generation() != counting.generations[0]
+
+
+def test_a_blob_stored_while_its_record_is_applied_is_attached_all_the_same(
+    upstream, transport, monkeypatch
+):
+    # given a village photo whose file reaches the upstream while the push that refers to it is
+    # being applied there: after the apply looked for the file, before it committed (the
+    # village's next run uploading it while a cut request's apply still runs)
+    from hub.sync import blobs
+    from hub.sync.changes import apply
+
+    photo = image("Foto lumbung", (30, 120, 30))
+    made = notice("Lumbung padi", image=photo)
+    content = photo.file.open("rb").read()
+    looked = apply.blobs.has
+
+    def file_lands_meanwhile(sha):
+        found = looked(sha)
+        if sha == photo.sha256 and not found:
+            blobs.put_stream(io.BytesIO(content), expected_sha=sha)
+            assert apply.blob_arrived(sha) == 0  # nothing waits for it yet
+        return found
+
+    monkeypatch.setattr(apply.blobs, "has", file_lands_meanwhile)
+
+    # when the village syncs
+    run = sync_run(trigger="test", force=True, transport=transport)
+
+    # then the upstream attached the file once the record was committed: nothing waits
+    assert run.outcome == SyncRun.Outcome.OK, run.error
+    with upstream.active():
+        there = Announcement.objects.select_related("image").get(pk=made.pk)
+        assert there.image.file.read() == content
+        assert not BlobNeed.objects.exists()

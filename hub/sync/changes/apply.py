@@ -233,6 +233,14 @@ def item_apply(
                 "priority": spec.blob_priority,
             },
         )
+    if pending:
+        # The blob may arrive while this change is applied (a request cut on the village's side
+        # goes on here while the village's next run uploads the file): that upload's
+        # blob_arrived ran before this need was committed and attached nothing. Once committed,
+        # a blob already stored is attached here instead of waiting for an upload that never
+        # comes again.
+        shas = {sha for _name, sha, _ref in pending}
+        transaction.on_commit(lambda: [blob_arrived(sha) for sha in shas if blobs.has(sha)])
         result.needs += 1
     HeldChange.objects.filter(model=spec.label, uid=uid, rev__lte=rev).delete()
     result.arrived.add((spec.label, uid))
