@@ -40,11 +40,7 @@ class Archive:
 
 def library_has_archives() -> bool:
     """Whether any archive passed the checks (from the scan's state file: no network)."""
-    try:
-        state = json.loads((library_dir() / STATE_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return False
-    return bool(isinstance(state, dict) and state.get("library"))
+    return bool(_scanned_names(library_dir()))
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,13 @@ def item_apply(
         # a blob already stored is attached here instead of waiting for an upload that never
         # comes again.
         shas = {sha for _name, sha, _ref in pending}
-        transaction.on_commit(lambda: [blob_arrived(sha) for sha in shas if blobs.has(sha)])
+
+        def attach_what_arrived():
+            for sha in shas:
+                if blobs.has(sha):
+                    blob_arrived(sha)
+
+        transaction.on_commit(attach_what_arrived)
         result.needs += 1
     HeldChange.objects.filter(model=spec.label, uid=uid, rev__lte=rev).delete()
     result.arrived.add((spec.label, uid))
