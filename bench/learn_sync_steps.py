@@ -4,23 +4,21 @@ in the upstream's and the village's agent processes (:func:`bench.common.agent_s
 They import the project's modules inside, so importing this module needs no settings.
 """
 
+from .steps import bench_course
+
 
 def course_with_video_create(*, region: str, path: str) -> dict:
     """On the upstream: a course for ``region`` with a text block and the video at ``path``."""
     from django.core.files import File
 
-    from elearning.courses.models import Block, Course, Lesson, MediaAsset
+    from elearning.courses.models import Block, MediaAsset
 
-    course = Course.objects.create(
+    course, lesson = bench_course(
         title="Bench: video lewat satelit",
         slug="bench-sinkron",
-        category="pertanian",
-        licence="CC0",
-        source="bench",
+        lesson_title="Video 20 MB",
         region=region,
     )
-    lesson = Lesson.objects.create(course=course, title="Video 20 MB", sort_order=1)
-    Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
     asset = MediaAsset(course=course, kind="video", title="Video", status="siap")
     with open(path, "rb") as handle:
         asset.file.save("video.mp4", File(handle, name="video.mp4"), save=False)

@@ -263,22 +263,27 @@ def market_state() -> dict:
 # bench learn
 
 
+def bench_course(*, title: str, slug: str, lesson_title: str = "Video", region: str = ""):
+    """(course, lesson) of a bench: a CC0 farming course whose one lesson starts with a text
+    block (the video and the rest are the caller's)."""
+    from elearning.courses.models import Block, Course, Lesson
+
+    course = Course.objects.create(
+        title=title, slug=slug, category="pertanian", licence="CC0", source="bench", region=region
+    )
+    lesson = Lesson.objects.create(course=course, title=lesson_title, sort_order=1)
+    Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
+    return course, lesson
+
+
 def learn_seed(source: str, streams: int) -> dict:
     """A village course whose lesson has a text block, the video and a quiz, and ``streams``
     course videos: hard links to ``source`` under the hub's media; the pages and video URLs."""
     from django.conf import settings
 
-    from elearning.courses.models import Block, Course, Lesson, MediaAsset, Question
+    from elearning.courses.models import Block, MediaAsset, Question
 
-    course = Course.objects.create(
-        title="Bench: video di ponsel",
-        slug="bench-video",
-        category="pertanian",
-        licence="CC0",
-        source="bench",
-    )
-    lesson = Lesson.objects.create(course=course, title="Video", sort_order=1)
-    Block.objects.create(lesson=lesson, kind="teks", sort_order=1, text="Tonton videonya. " * 20)
+    course, lesson = bench_course(title="Bench: video di ponsel", slug="bench-video")
     quiz = Block.objects.create(lesson=lesson, kind="kuis", sort_order=9)
     Question.objects.create(
         block=quiz, prompt="Benar?", kind="benar-salah", answer=0, explanation="Ya."
