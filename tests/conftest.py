@@ -21,6 +21,7 @@ from hub.site.models import (
     HomePage,
 )
 from hub.site.services import village_identity_set
+from tests.harness.inprocess import InProcessUpstream
 
 MULTI_PROCESS_DIR = Path(__file__).resolve().parent / "e2e"
 
@@ -216,8 +217,6 @@ def upstream(tmp_path):
     """A province upstream in this test's process: its own copy of the test database, data dir
     and node key (tests/harness/inprocess.py). The multi-process tests (tests/e2e) have an
     upstream of their own under this name."""
-    from tests.harness.inprocess import InProcessUpstream
-
     node = InProcessUpstream(tmp_path / "upstream", INPROCESS_UPSTREAM)
     yield node
     node.close()
